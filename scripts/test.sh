@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: prepares what the tests need (services, system packages), type-checks,
+# then runs tap. Extra arguments go to tap (e.g. a single file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/test-services.sh
+echo "test: type check (tsc --noEmit)"
+npx tsc --noEmit
+echo "test: tap on node $(node -v)"
+exec npx tap "$@"

@@ -1,0 +1,91 @@
+// createGateway: builds the Fastify app with its plugins in dependency order. It never listens on
+// its own and never reads process.env, so tests and embedding applications build as many
+// gateways as they like in one process.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { ServerOptions } from 'socket.io'
+import { resolveConfig, type Config, type ConfigInput } from './config.js'
+import demoPage from './plugins/demo-page.js'
+import errorHandler from './plugins/error-handler.js'
+import health from './plugins/health.js'
+import lifecycle from './plugins/lifecycle.js'
+import publishApi from './plugins/publish-api.js'
+import realtime from './plugins/realtime.js'
+import socketIo, { type GatewayServer } from './plugins/socket-io.js'
+import { authenticator, type Authenticate } from './realtime/auth.js'
+import { drain, type DrainOptions } from './drain.js'
+
+export interface GatewayOptions extends ConfigInput {
+  /** Passed to the Socket.IO server as is, after the gateway's own settings (yours win). */
+  socketio?: Partial<ServerOptions>
+  /** Replaces the strategy chosen by `authMode`. */
+  authenticate?: Authenticate
+  /** Fastify's `logger` option; defaults to pino at `logLevel`. */
+  logger?: FastifyServerOptions['logger']
+}
+
+export interface Gateway {
+  app: FastifyInstance
+  io: GatewayServer
+  config: Config
+  /** Listens on `config.port`/`config.host` unless given others; resolves with the address. */
+  listen: (opts?: { port?: number, host?: string }) => Promise<string>
+  /** Readiness 503, new clients refused, connected clients told to reconnect elsewhere, spread over the window. */
+  drain: (opts?: Partial<DrainOptions>) => Promise<void>
+  close: () => Promise<void>
+}
+
+function socketIoOptions (config: Config, accepting: () => boolean, extra: Partial<ServerOptions> = {}): Partial<ServerOptions> {
+  const userAllow = extra.allowRequest
+  return {
+    transports: [...config.transports],
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
+    maxHttpBufferSize: config.maxHttpBufferSize,
+    ...(config.corsOrigins.length > 0
+      ? { cors: { origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] } }
+      : {}),
+    ...(config.connectionRecovery
+      ? { connectionStateRecovery: { maxDisconnectionDuration: config.connectionRecoveryMaxMs, skipMiddlewares: true } }
+      : {}),
+    ...extra,
+    // Runs for new engine.io handshakes only (not for requests of live sessions): refused with
+    // 403 while draining, so clients retry and the load balancer sends them elsewhere.
+    allowRequest: (req, callback) => {
+      if (!accepting()) return callback('gateway is draining', false)
+      if (userAllow) return userAllow(req, callback)
+      callback(null, true)
+    }
+  }
+}
+
+export async function createGateway (options: GatewayOptions = {}): Promise<Gateway> {
+  const { socketio, authenticate, logger, ...settings } = options
+  const config = resolveConfig(settings)
+  // Built before Fastify so a bad key (JWT_PUBLIC_KEY) fails before anything is allocated.
+  const auth = authenticate ?? authenticator(config)
+
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    // The publish API carries client payloads: the same ceiling as a Socket.IO packet.
+    bodyLimit: config.maxHttpBufferSize
+  })
+
+  await app.register(lifecycle)
+  await app.register(errorHandler)
+  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, socketio))
+  await app.register(realtime, { config, authenticate: auth })
+  await app.register(health)
+  await app.register(publishApi, { config })
+  if (config.demoPage) await app.register(demoPage)
+
+  return {
+    app,
+    io: app.io,
+    config,
+    listen: async (opts = {}) => app.listen({ port: opts.port ?? config.port, host: opts.host ?? config.host }),
+    drain: async (opts = {}) => drain(app, { windowMs: config.drainWindowMs, ...opts }),
+    close: async () => app.close()
+  }
+}

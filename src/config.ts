@@ -1,0 +1,248 @@
+// One schema holds every setting: its type, default, env name, CLI flag and the sentence shown
+// when a value is wrong. Env, CLI and the library API all go through `resolveConfig`, so a
+// setting cannot be valid in one and refused in another.
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigError } from './errors.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const TRANSPORT_NAMES = ['polling', 'websocket'] as const
+
+/** Extra keys each setting carries next to its JSON schema. */
+interface Meta {
+  /** Environment variable; the CLI flag is derived from it (`CORS_ORIGINS` → `--cors-origins`). */
+  env: string
+  /** What a valid value looks like, in words, for error messages and `--help`. */
+  expected: string
+  description: string
+  /** Never echo the value back (error messages, `--help`). */
+  secret?: boolean
+}
+
+const setting = <T extends TSchema>(schema: T, meta: Meta): T => Object.assign(schema, meta)
+const port = (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def })
+const ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 2 ** 31 - 1, default: def })
+const flag = (def: boolean) => Type.Boolean({ default: def })
+
+export const ConfigSchema = Type.Object({
+  port: setting(port(3000), {
+    env: 'PORT', expected: 'an integer from 0 to 65535', description: 'TCP port of the gateway (0 picks a free one)'
+  }),
+  host: setting(Type.String({ minLength: 1, default: '0.0.0.0' }), {
+    env: 'HOST', expected: 'a host name or IP address', description: 'Address to listen on'
+  }),
+  logLevel: setting(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }), {
+    env: 'LOG_LEVEL', expected: `one of ${LOG_LEVELS.join(', ')}`, description: 'pino log level'
+  }),
+  corsOrigins: setting(Type.Array(Type.String({ pattern: '^(\\*|https?://[^/\\s]+)$' }), { default: [] }), {
+    env: 'CORS_ORIGINS',
+    expected: 'a comma-separated list of origins like https://app.example.com, or *',
+    description: 'Origins allowed to connect from a browser (empty: same origin only)'
+  }),
+  transports: setting(Type.Array(Type.Union(TRANSPORT_NAMES.map((t) => Type.Literal(t))), {
+    minItems: 1, uniqueItems: true, default: ['polling', 'websocket']
+  }), {
+    env: 'TRANSPORTS',
+    expected: 'a comma-separated list of polling, websocket',
+    description: 'Transports clients may use; with both, clients start on polling and upgrade'
+  }),
+  pingIntervalMs: setting(ms(25_000), {
+    env: 'PING_INTERVAL_MS', expected: 'a positive integer (milliseconds)', description: 'Heartbeat interval'
+  }),
+  pingTimeoutMs: setting(ms(20_000), {
+    env: 'PING_TIMEOUT_MS',
+    expected: 'a positive integer (milliseconds)',
+    description: 'How long a client may take to answer a heartbeat before it is dropped'
+  }),
+  connectTimeoutMs: setting(ms(45_000), {
+    env: 'CONNECT_TIMEOUT_MS',
+    expected: 'a positive integer (milliseconds)',
+    description: 'How long a client may take to join a namespace after its handshake'
+  }),
+  maxHttpBufferSize: setting(Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1_000_000 }), {
+    env: 'MAX_HTTP_BUFFER_SIZE',
+    expected: 'an integer from 1024 to 104857600 (bytes)',
+    description: 'Largest packet a client may send; a larger one closes that client\'s connection'
+  }),
+  connectionRecovery: setting(flag(false), {
+    env: 'CONNECTION_RECOVERY',
+    expected: 'true or false',
+    description: 'Socket.IO connection state recovery (adds an offset argument to ack-less events, see README)'
+  }),
+  connectionRecoveryMaxMs: setting(ms(120_000), {
+    env: 'CONNECTION_RECOVERY_MAX_MS',
+    expected: 'a positive integer (milliseconds)',
+    description: 'How long a dropped session stays recoverable'
+  }),
+  namespaces: setting(Type.Array(Type.String({ pattern: '^/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$' }), {
+    uniqueItems: true, default: []
+  }), {
+    env: 'NAMESPACES',
+    expected: 'a comma-separated list of namespace names like /chat,/support',
+    description: 'Namespaces served besides the default "/"; all speak the chat protocol'
+  }),
+  defaultRoom: setting(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', default: 'chat-general' }), {
+    env: 'DEFAULT_ROOM', expected: 'a room name (letters, digits, _ . : -, at most 64)', description: 'Room every socket joins on connection'
+  }),
+  messageMaxLength: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }), {
+    env: 'MESSAGE_MAX_LENGTH', expected: 'an integer from 1 to 1000000 (characters)', description: 'Longest chat message content'
+  }),
+  authMode: setting(Type.Union([Type.Literal('none'), Type.Literal('jwt')], { default: 'none' }), {
+    env: 'AUTH_MODE', expected: 'none or jwt', description: 'How sockets authenticate'
+  }),
+  jwtSecret: setting(Type.Optional(Type.String({ minLength: 32 })), {
+    env: 'JWT_SECRET', expected: 'a string of at least 32 characters', description: 'HS256 secret (AUTH_MODE=jwt)', secret: true
+  }),
+  jwtPublicKey: setting(Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })), {
+    env: 'JWT_PUBLIC_KEY',
+    expected: 'a PEM public key (-----BEGIN PUBLIC KEY-----), RSA for RS256 or P-256 EC for ES256',
+    description: 'RS256/ES256 public key (AUTH_MODE=jwt)'
+  }),
+  jwtIssuer: setting(Type.Optional(Type.String({ minLength: 1 })), {
+    env: 'JWT_ISSUER', expected: 'a string', description: 'Required `iss` claim, when set'
+  }),
+  jwtAudience: setting(Type.Optional(Type.String({ minLength: 1 })), {
+    env: 'JWT_AUDIENCE', expected: 'a string', description: 'Required `aud` claim, when set'
+  }),
+  publishApiKey: setting(Type.Optional(Type.String({ minLength: 16 })), {
+    env: 'PUBLISH_API_KEY',
+    expected: 'a string of at least 16 characters',
+    description: 'Bearer key for /api/v1/* (unset: the HTTP API is off)',
+    secret: true
+  }),
+  drainWindowMs: setting(ms(10_000, 0), {
+    env: 'DRAIN_WINDOW_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'On SIGTERM, clients are told to reconnect spread evenly over this window'
+  }),
+  shutdownTimeoutMs: setting(ms(30_000), {
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    expected: 'a positive integer (milliseconds)',
+    description: 'Hard deadline from SIGTERM to process exit'
+  }),
+  trustProxy: setting(flag(false), {
+    env: 'TRUST_PROXY', expected: 'true or false', description: 'Trust X-Forwarded-* headers from a load balancer'
+  }),
+  demoPage: setting(flag(true), {
+    env: 'DEMO_PAGE', expected: 'true or false', description: 'Serve the demo chat page at /'
+  })
+}, { additionalProperties: false })
+
+export type Config = Readonly<Static<typeof ConfigSchema>>
+export type ConfigInput = Partial<Static<typeof ConfigSchema>>
+export type ConfigKey = keyof Config
+
+type SettingSchema = TSchema & Meta
+const settings = Object.entries(ConfigSchema.properties) as unknown as Array<[ConfigKey, SettingSchema]>
+
+export const cliFlag = (env: string) => '--' + env.toLowerCase().replaceAll('_', '-')
+
+/** Turns one env/CLI string into the type its schema asks for; leaves it a string when it cannot. */
+function fromString (schema: TSchema, raw: string): unknown {
+  const s = raw.trim()
+  if (schema.type === 'array') return s === '' ? [] : s.split(',').map((v) => v.trim())
+  if (schema.type === 'boolean') {
+    if (/^(true|1|yes|on)$/i.test(s)) return true
+    if (/^(false|0|no|off)$/i.test(s)) return false
+    return s
+  }
+  if (schema.type === 'integer' && /^-?\d+$/.test(s)) return Number(s)
+  return s
+}
+
+/** Reads settings from environment variables; unknown variables are the environment's business. */
+export function fromEnv (env: NodeJS.ProcessEnv): ConfigInput {
+  const input: Record<string, unknown> = {}
+  for (const [key, schema] of settings) {
+    const raw = env[schema.env]
+    if (raw !== undefined && raw !== '') input[key] = fromString(schema, raw)
+  }
+  return input as ConfigInput
+}
+
+/**
+ * Reads `--flag value` / `--flag=value` pairs. An unknown flag is an error (a typo must not
+ * silently fall back to a default). Returns `help: true` for `--help`.
+ */
+export function fromArgv (argv: readonly string[]): { input: ConfigInput, help: boolean } {
+  const byFlag = new Map(settings.map(([key, schema]) => [cliFlag(schema.env), [key, schema] as const]))
+  const input: Record<string, unknown> = {}
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--help' || arg === '-h') { help = true; continue }
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    const found = byFlag.get(name)
+    if (!found) throw new ConfigError(`${arg}: unknown option; run with --help to list the options`)
+    const [key, schema] = found
+    let value = inline
+    if (value === undefined) {
+      const next = argv[i + 1]
+      if (schema.type === 'boolean' && (next === undefined || next.startsWith('--'))) value = 'true'
+      else if (next === undefined) throw new ConfigError(`${name}: missing value; expected ${schema.expected}`)
+      else { value = next; i++ }
+    }
+    input[key] = fromString(schema, value)
+  }
+  return { input: input as ConfigInput, help }
+}
+
+function show (schema: SettingSchema, value: unknown): string {
+  if (schema.secret) return '(hidden)'
+  return JSON.stringify(Array.isArray(value) ? value.join(',') : value)
+}
+
+/** Rules that span settings, which a per-key schema cannot say. */
+function crossChecks (c: Config): string[] {
+  const out: string[] = []
+  if (c.authMode === 'jwt' && !c.jwtSecret && !c.jwtPublicKey) {
+    out.push('AUTH_MODE: "jwt" needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256); neither is set')
+  }
+  if (c.jwtSecret && c.jwtPublicKey) {
+    out.push('JWT_SECRET and JWT_PUBLIC_KEY are both set; expected exactly one of them')
+  }
+  if (c.drainWindowMs >= c.shutdownTimeoutMs) {
+    out.push(`DRAIN_WINDOW_MS: ${c.drainWindowMs} is not below SHUTDOWN_TIMEOUT_MS (${c.shutdownTimeoutMs}); expected a drain window shorter than the shutdown deadline`)
+  }
+  return out
+}
+
+/**
+ * Applies defaults, validates every key and returns a frozen config. Throws one ConfigError that
+ * lists every bad key on its own line: `KEY: "value" is not valid; expected …`.
+ */
+export function resolveConfig (input: ConfigInput = {}): Config {
+  const problems: string[] = []
+  const known = new Set<string>(settings.map(([k]) => k))
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) problems.push(`${key}: unknown setting; expected one of ${[...known].join(', ')}`)
+  }
+  const withDefaults = Value.Default(ConfigSchema, structuredClone(
+    Object.fromEntries(Object.entries(input).filter(([k, v]) => known.has(k) && v !== undefined))
+  )) as Record<string, unknown>
+  for (const [key, schema] of settings) {
+    if (withDefaults[key] === undefined) continue
+    if (!Value.Check(schema, withDefaults[key])) {
+      problems.push(`${schema.env}: ${show(schema, withDefaults[key])} is not valid; expected ${schema.expected}`)
+    }
+  }
+  if (problems.length === 0) problems.push(...crossChecks(withDefaults as Config))
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'))
+  return Object.freeze(withDefaults) as Config
+}
+
+/** `--help` text: one block per setting, env name, flag, default and meaning. */
+export function helpText (): string {
+  const lines = ['Usage: socketgate [--flag value ...]', '', 'Every flag has an environment variable; flags win.', '']
+  for (const [, schema] of settings) {
+    const def = schema.default === undefined ? '' : ` (default: ${JSON.stringify(Array.isArray(schema.default) ? schema.default.join(',') : schema.default)})`
+    lines.push(`  ${cliFlag(schema.env)}, ${schema.env}${def}`)
+    lines.push(`      ${schema.description}; ${schema.expected}`)
+  }
+  return lines.join('\n')
+}
+
+/** The rows of the README's config table, so docs can be checked against the schema. */
+export function settingsTable (): Array<{ env: string, flag: string, default: unknown, description: string }> {
+  return settings.map(([, s]) => ({ env: s.env, flag: cliFlag(s.env), default: s.default, description: s.description }))
+}

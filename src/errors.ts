@@ -1,0 +1,64 @@
+// Every coded error the gateway produces, HTTP and socket alike. docs/errors.md lists the same
+// codes; test/errors.test.ts keeps the two equal.
+import createError from '@fastify/error'
+
+/** Thrown before anything listens; its message has one line per bad setting. */
+export class ConfigError extends Error {
+  readonly code = 'SG_CONFIG_INVALID'
+  constructor (message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+// HTTP API errors (bodies: { ok: false, error: { code, message } }).
+export const BadRequest = createError('SG_BAD_REQUEST', '%s', 400)
+export const Unauthorized = createError('SG_UNAUTHORIZED',
+  'Missing or wrong API key; expected the header "Authorization: Bearer <PUBLISH_API_KEY>"', 401)
+export const ApiDisabled = createError('SG_API_DISABLED',
+  'The HTTP API is off on this gateway; set PUBLISH_API_KEY to turn it on', 404)
+export const NotFound = createError('SG_NOT_FOUND', 'Route %s %s does not exist', 404)
+export const UnknownNamespace = createError('SG_UNKNOWN_NAMESPACE',
+  'Namespace %s is not served; expected one of %s', 404)
+export const Unavailable = createError('SG_UNAVAILABLE', '%s', 503)
+export const Internal = createError('SG_INTERNAL', 'Internal server error', 500)
+
+/**
+ * Codes carried by socket acks (`{ ok: false, error: { code, message } }`) and by
+ * `connect_error` (`err.data.code`). Values are part of the public protocol.
+ */
+export const SocketErrorCode = {
+  /** connect_error: AUTH_MODE=jwt and no `auth.token` in the handshake. */
+  AuthRequired: 'SG_AUTH_REQUIRED',
+  /** connect_error: the token's signature, algorithm, issuer, audience or format is wrong. */
+  AuthInvalid: 'SG_AUTH_INVALID',
+  /** connect_error, or `auth:expired` before the server disconnects: the token's `exp` passed. */
+  TokenExpired: 'SG_TOKEN_EXPIRED',
+  /** connect_error: the gateway is draining; connect to another node. */
+  Draining: 'SG_DRAINING',
+  /** ack: the payload has the wrong shape; the message says which field and what was expected. */
+  InvalidPayload: 'SG_INVALID_PAYLOAD',
+  /** ack: the room name is not allowed (format or reserved). */
+  InvalidRoom: 'SG_INVALID_ROOM',
+  /** ack: the token's `rooms` claim does not allow this room. */
+  RoomForbidden: 'SG_ROOM_FORBIDDEN',
+  /** ack: sending to a room the socket has not joined. */
+  NotInRoom: 'SG_NOT_IN_ROOM'
+} as const
+export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
+
+/** Every code above, HTTP and socket; what docs/errors.md must list. */
+export const ALL_ERROR_CODES: readonly string[] = [
+  'SG_CONFIG_INVALID',
+  ...[BadRequest, Unauthorized, ApiDisabled, NotFound, UnknownNamespace, Unavailable, Internal].map((E) => new E().code),
+  ...Object.values(SocketErrorCode)
+]
+
+/** An Error whose `data` reaches the client in `connect_error` (Socket.IO sends `err.data`). */
+export class HandshakeError extends Error {
+  readonly data: { code: SocketErrorCode }
+  constructor (code: SocketErrorCode, message: string) {
+    super(message)
+    this.data = { code }
+  }
+}

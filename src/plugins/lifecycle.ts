@@ -1,0 +1,61 @@
+// Where the gateway is in its life, and which dependencies it needs to be ready. Health routes
+// read it, the handshake gate refuses new clients while draining, and other plugins register
+// their dependency checks here (the Redis adapter does in scale-out).
+import fp from 'fastify-plugin'
+
+export type LifecycleState = 'starting' | 'ready' | 'draining' | 'stopped'
+
+/** A dependency check: resolves with a short status, or throws/rejects when it is down. */
+export type ReadinessCheck = () => Promise<string> | string
+
+export class Lifecycle {
+  state: LifecycleState = 'starting'
+  readonly checks = new Map<string, ReadinessCheck>()
+
+  /** New clients are accepted only while ready. */
+  get accepting (): boolean {
+    return this.state === 'ready'
+  }
+
+  addCheck (name: string, check: ReadinessCheck): void {
+    this.checks.set(name, check)
+  }
+
+  /** Runs every check (each bounded by `timeoutMs`); ready when the state is and all pass. */
+  async readiness (timeoutMs = 1000): Promise<{ ready: boolean, state: LifecycleState, checks: Record<string, { ok: boolean, status: string }> }> {
+    const checks: Record<string, { ok: boolean, status: string }> = {}
+    await Promise.all([...this.checks].map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined
+      try {
+        const status = await Promise.race([
+          Promise.resolve().then(check),
+          new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs) })
+        ])
+        checks[name] = { ok: true, status }
+      } catch (err) {
+        checks[name] = { ok: false, status: (err as Error).message }
+      } finally {
+        clearTimeout(timer)
+      }
+    }))
+    const ready = this.state === 'ready' && Object.values(checks).every((c) => c.ok)
+    return { ready, state: this.state, checks }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: Lifecycle
+  }
+}
+
+export default fp(async (app) => {
+  const lifecycle = new Lifecycle()
+  app.decorate('lifecycle', lifecycle)
+  app.addHook('onListen', async () => {
+    if (lifecycle.state === 'starting') lifecycle.state = 'ready'
+  })
+  app.addHook('preClose', async () => {
+    lifecycle.state = 'stopped'
+  })
+}, { fastify: '5.x', name: 'lifecycle' })

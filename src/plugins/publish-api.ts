@@ -1,0 +1,110 @@
+// HTTP API for backends: publish an event to a namespace or room, list rooms. Protected by one
+// bearer key; without PUBLISH_API_KEY every route answers SG_API_DISABLED.
+import { timingSafeEqual } from 'node:crypto'
+import { Ajv } from 'ajv'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import { ApiDisabled, BadRequest, Unauthorized, UnknownNamespace } from '../errors.js'
+import { roomNameProblem } from '../realtime/rooms.js'
+
+/** Event names Socket.IO keeps for itself: emitting one throws, so they are refused up front. */
+export const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
+
+export interface PublishBody {
+  namespace?: string
+  room?: string
+  event: string
+  data?: unknown
+}
+
+const publishSchema = {
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['event'],
+    properties: {
+      namespace: { type: 'string', minLength: 1, maxLength: 128 },
+      room: { type: 'string', minLength: 1, maxLength: 64 },
+      event: { type: 'string', minLength: 1, maxLength: 128 },
+      data: {}
+    }
+  }
+} as const
+
+const roomsSchema = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      namespace: { type: 'string', minLength: 1, maxLength: 128 },
+      limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 }
+    }
+  }
+} as const
+
+type Emitter = { emit: (event: string, ...args: unknown[]) => boolean }
+
+function bearerCheck (key: string | undefined) {
+  const expected = key === undefined ? undefined : Buffer.from(`Bearer ${key}`)
+  return async (req: { headers: { authorization?: string } }, reply: { header: (k: string, v: string) => unknown }) => {
+    if (expected === undefined) throw new ApiDisabled()
+    const given = Buffer.from(req.headers.authorization ?? '')
+    // Compare in constant time so the key cannot be guessed byte by byte from response timing.
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      reply.header('www-authenticate', 'Bearer realm="socketgate"')
+      throw new Unauthorized()
+    }
+  }
+}
+
+async function routes (app: FastifyInstance, { config }: { config: Config }) {
+  const served = ['/', ...config.namespaces]
+  const namespaceOf = (name = '/') => {
+    if (!served.includes(name)) throw new UnknownNamespace(name, served.join(', '))
+    return app.io.of(name)
+  }
+
+  // Bodies are validated strictly (no type coercion, unknown keys refused rather than dropped,
+  // as Fastify's defaults would); query strings are strings and may be coerced.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false })
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false })
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+
+  app.addHook('onRequest', bearerCheck(config.publishApiKey))
+
+  app.post<{ Body: PublishBody }>('/publish', { schema: publishSchema }, async (req) => {
+    const { event, room, data } = req.body
+    if (RESERVED_EVENTS.has(event)) {
+      throw new BadRequest(`body/event "${event}" is reserved by Socket.IO; expected an event name of your own`)
+    }
+    const problem = room === undefined ? undefined : roomNameProblem(room)
+    if (problem) throw new BadRequest(`body/${problem}`)
+    const nsp = namespaceOf(req.body.namespace)
+    const recipients = room === undefined ? nsp.sockets.size : nsp.adapter.rooms.get(room)?.size ?? 0
+    const target = (room === undefined ? nsp : nsp.to(room)) as unknown as Emitter
+    if (data === undefined) target.emit(event)
+    else target.emit(event, data)
+    // `recipients` counts this node's sockets; other nodes (scale-out) deliver to theirs too.
+    return { ok: true, recipients, scope: 'local' }
+  })
+
+  app.get<{ Querystring: { namespace?: string, limit: number } }>('/rooms', { schema: roomsSchema }, async (req) => {
+    const names = req.query.namespace === undefined ? served : [namespaceOf(req.query.namespace).name]
+    return {
+      namespaces: names.map((name) => {
+        const nsp = app.io.of(name)
+        const rooms = [...nsp.adapter.rooms]
+          // Every socket has a private room named after its id: not a room anyone joined.
+          .filter(([room]) => !nsp.adapter.sids.has(room))
+          .map(([room, sids]) => ({ room, sockets: sids.size }))
+          .sort((a, b) => b.sockets - a.sockets || a.room.localeCompare(b.room))
+        return { namespace: name, sockets: nsp.sockets.size, rooms: rooms.slice(0, req.query.limit), totalRooms: rooms.length }
+      })
+    }
+  })
+}
+
+export default fp<{ config: Config }>(async (app, opts) => {
+  await app.register(routes, { ...opts, prefix: '/api/v1' })
+}, { fastify: '5.x', name: 'publish-api', dependencies: ['socket-io', 'error-handler'] })

@@ -1,0 +1,42 @@
+// Serves the built-in protocol on the default namespace and every configured one, behind the
+// authentication middleware.
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { HandshakeError, SocketErrorCode } from '../errors.js'
+import type { Authenticate } from '../realtime/auth.js'
+import { serveChat } from '../realtime/chat.js'
+
+export interface RealtimeOptions {
+  config: Config
+  authenticate: Authenticate
+}
+
+export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
+  const { connections } = app
+  for (const name of ['/', ...config.namespaces]) {
+    const nsp = app.io.of(name)
+    nsp.use((socket, next) => {
+      if (!app.lifecycle.accepting) {
+        return next(new HandshakeError(SocketErrorCode.Draining, 'This gateway is shutting down; reconnect to another node'))
+      }
+      authenticate({ auth: socket.handshake.auth ?? {}, id: socket.id }).then((user) => {
+        socket.data.user = user
+        next()
+      }, (err: unknown) => {
+        if (err instanceof HandshakeError) return next(err)
+        // A custom strategy that failed unexpectedly: log it, tell the client only a code.
+        app.log.error({ err, nsp: name }, 'authentication strategy failed')
+        next(new HandshakeError(SocketErrorCode.AuthInvalid, 'Authentication failed'))
+      })
+    })
+    nsp.on('connection', (socket) => {
+      // A drain waits for the acks a client is owed before closing its connection.
+      socket.use((packet, next) => {
+        const last = packet.length - 1
+        if (typeof packet[last] === 'function') packet[last] = connections.track(socket.conn, packet[last])
+        next()
+      })
+    })
+    serveChat(nsp, config)
+  }
+}, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle'] })

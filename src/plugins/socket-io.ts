@@ -1,0 +1,38 @@
+// Hosts Socket.IO on Fastify's HTTP server. The npm package fastify-socket.io would do this, but
+// its only release declares Fastify 4 and its preinstall script refuses npm, so this plugin keeps
+// its shape (`app.io`, options passed through, closed with the app) in a few lines of our own.
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import fp from 'fastify-plugin'
+import { Server, type ServerOptions } from 'socket.io'
+import { Connections } from '../realtime/connections.js'
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../realtime/events.js'
+
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: GatewayServer
+    /** Open engine.io connections (all namespaces) and the acks each still owes. */
+    connections: Connections
+  }
+}
+
+export default fp<Partial<ServerOptions>>(async (app, opts) => {
+  const io: GatewayServer = new Server(app.server, opts)
+  app.decorate('io', io)
+  app.decorate('connections', new Connections(io))
+
+  app.addHook('preClose', async () => {
+    // Clients hear "io server disconnect" (and do not reconnect) before the listener closes.
+    for (const nsp of io._nsps.values()) nsp.local.disconnectSockets(false)
+    await nextTurn()
+    // Then drop the transports without the orderly close: a long-polling transport with no
+    // request pending would otherwise hold the socket, and its timers, for 30 s.
+    for (const conn of app.connections.list()) conn.close(true)
+  })
+  app.addHook('onClose', async () => {
+    // io.close() also closes the HTTP server, which Fastify has already closed: that callback
+    // error (ERR_SERVER_NOT_RUNNING) is expected and ignored.
+    await new Promise<void>((resolve) => { io.close(() => resolve()) })
+  })
+}, { fastify: '5.x', name: 'socket-io' })

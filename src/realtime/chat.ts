@@ -1,0 +1,87 @@
+// The built-in room messaging protocol (the classic Socket.IO chat contract). Every listener
+// validates its input and answers through the ack; none throws, so a bad packet from one client
+// never reaches another.
+import { randomUUID } from 'node:crypto'
+import type { Namespace, Socket } from 'socket.io'
+import type { Config } from '../config.js'
+import { SocketErrorCode } from '../errors.js'
+import type { Ack, AckError, ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './events.js'
+import { roomAllowed, roomNameProblem } from './rooms.js'
+
+export type GatewayNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+
+const fail = (code: SocketErrorCode, message: string): AckError => ({ ok: false, error: { code, message } })
+const isFn = (v: unknown): v is (res: Ack<never>) => void => typeof v === 'function'
+
+/** Checks a room name and the token's room patterns; undefined when the room may be joined. */
+function joinProblem (socket: GatewaySocket, room: unknown): AckError | undefined {
+  const problem = roomNameProblem(room)
+  if (problem) return fail(SocketErrorCode.InvalidRoom, problem)
+  if (!roomAllowed(socket.data.user.rooms, room as string)) {
+    return fail(SocketErrorCode.RoomForbidden, `room "${room as string}" is not allowed by your token's rooms claim`)
+  }
+  return undefined
+}
+
+function messageProblem (msg: unknown, maxLength: number): string | undefined {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return 'payload must be an object { content, room? }'
+  const { content, room } = msg as Record<string, unknown>
+  if (typeof content !== 'string') return `content must be a string, got ${content === null ? 'null' : typeof content}`
+  if (content.trim() === '') return 'content must not be empty'
+  if (content.length > maxLength) return `content is ${content.length} characters; expected at most ${maxLength}`
+  if (room !== undefined) return roomNameProblem(room)
+  return undefined
+}
+
+/** Closes the socket when its token expires; timers cap at ~24.8 days, so long waits re-arm. */
+function expireAt (socket: GatewaySocket, expSeconds: number): void {
+  const arm = (): void => {
+    const left = expSeconds * 1000 - Date.now()
+    const timer = setTimeout(() => {
+      if (left > 2 ** 31 - 1) return arm()
+      socket.emit('auth:expired', { code: SocketErrorCode.TokenExpired, message: 'Token expired: get a new token and reconnect' })
+      socket.disconnect(true)
+    }, Math.max(0, Math.min(left, 2 ** 31 - 1)))
+    timer.unref()
+    socket.once('disconnect', () => clearTimeout(timer))
+  }
+  arm()
+}
+
+export function serveChat (nsp: GatewayNamespace, config: Config): void {
+  nsp.on('connection', (socket) => {
+    const { user } = socket.data
+    if (user.exp !== undefined) expireAt(socket, user.exp)
+    if (roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
+
+    socket.on('room:join', (room, ack) => {
+      if (!isFn(ack)) return
+      const problem = joinProblem(socket, room)
+      if (problem) return ack(problem)
+      socket.join(room)
+      ack({ ok: true })
+    })
+
+    socket.on('room:leave', (room, ack) => {
+      if (!isFn(ack)) return
+      const problem = roomNameProblem(room)
+      if (problem) return ack(fail(SocketErrorCode.InvalidRoom, problem))
+      socket.leave(room)
+      ack({ ok: true })
+    })
+
+    socket.on('message:send', (msg, ack) => {
+      const reply = isFn(ack) ? ack : undefined
+      const problem = messageProblem(msg, config.messageMaxLength)
+      if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
+      const room = msg.room ?? config.defaultRoom
+      if (!socket.rooms.has(room)) {
+        return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
+      }
+      const id = randomUUID()
+      nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
+      reply?.({ ok: true, id })
+    })
+  })
+}
