@@ -96,7 +96,9 @@ export const ConfigSchema = Type.Object({
   jwtPublicKey: setting(Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })), {
     env: 'JWT_PUBLIC_KEY',
     expected: 'a PEM public key (-----BEGIN PUBLIC KEY-----), RSA for RS256 or P-256 EC for ES256',
-    description: 'RS256/ES256 public key (AUTH_MODE=jwt)'
+    description: 'RS256/ES256 public key (AUTH_MODE=jwt)',
+    // Not secret itself, but the likely mistake is pasting the private key here: never echo it.
+    secret: true
   }),
   jwtIssuer: setting(Type.Optional(Type.String({ minLength: 1 })), {
     env: 'JWT_ISSUER', expected: 'a string', description: 'Required `iss` claim, when set'
@@ -178,8 +180,10 @@ export function fromArgv (argv: readonly string[]): { input: ConfigInput, help: 
     let value = inline
     if (value === undefined) {
       const next = argv[i + 1]
-      if (schema.type === 'boolean' && (next === undefined || next.startsWith('--'))) value = 'true'
-      else if (next === undefined) throw new ConfigError(`${name}: missing value; expected ${schema.expected}`)
+      // `--host --port 1` means a forgotten value, not the host "--port".
+      const missing = next === undefined || next.startsWith('--')
+      if (schema.type === 'boolean' && missing) value = 'true'
+      else if (missing) throw new ConfigError(`${schema.env} (${name}): missing value; expected ${schema.expected}`)
       else { value = next; i++ }
     }
     input[key] = fromString(schema, value)
@@ -228,6 +232,8 @@ export function resolveConfig (input: ConfigInput = {}): Config {
   }
   if (problems.length === 0) problems.push(...crossChecks(withDefaults as Config))
   if (problems.length > 0) throw new ConfigError(problems.join('\n'))
+  // Frozen all the way down: a plugin pushing onto `config.namespaces` must fail, not diverge.
+  for (const value of Object.values(withDefaults)) if (Array.isArray(value)) Object.freeze(value)
   return Object.freeze(withDefaults) as Config
 }
 
