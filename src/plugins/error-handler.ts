@@ -1,7 +1,7 @@
 // The one place HTTP errors become bodies: `{ ok: false, error: { code, message } }`. Client
 // mistakes (4xx) are explained to the client; server faults (5xx) are logged and hidden.
 import fp from 'fastify-plugin'
-import type { FastifyError } from 'fastify'
+import type { FastifyError, FastifyRequest } from 'fastify'
 import { Internal, NotFound } from '../errors.js'
 
 export interface ErrorBody {
@@ -10,6 +10,18 @@ export interface ErrorBody {
 }
 
 const body = (code: string, message: string): ErrorBody => ({ ok: false, error: { code, message } })
+
+/** Fastify's texts for these two do not say what would have been accepted. */
+function clientMessage (err: FastifyError, req: FastifyRequest): string {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `Request body is too large; expected at most ${req.routeOptions.bodyLimit} bytes (MAX_HTTP_BUFFER_SIZE)`
+  }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const given = req.headers['content-type']
+    return `Content-Type ${given === undefined ? '(none)' : JSON.stringify(given.slice(0, 100))} is not accepted; expected application/json`
+  }
+  return err.message
+}
 
 export default fp(async (app) => {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -24,7 +36,7 @@ export default fp(async (app) => {
     // Fastify's own errors (bad JSON, body too large, schema validation) keep their status and
     // message but carry our code, so clients handle one code space.
     const code = err.code?.startsWith('SG_') ? err.code : 'SG_BAD_REQUEST'
-    return reply.code(status).send(body(code, err.message))
+    return reply.code(status).send(body(code, clientMessage(err, req)))
   })
   app.setNotFoundHandler((req, reply) => {
     const err = new NotFound(req.method, req.url.split('?')[0])

@@ -45,6 +45,37 @@ const roomsSchema = {
 
 type Emitter = { emit: (event: string, ...args: unknown[]) => boolean }
 
+/** Ajv's error, with the `verbose` extras the messages below use. */
+interface SchemaError {
+  keyword: string
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+  data?: unknown
+  parentSchema?: { properties?: Record<string, unknown> }
+}
+
+const kind = (v: unknown): string => v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
+
+/**
+ * Ajv's default text for an unknown key ("must NOT have additional properties") does not say
+ * which key; a caller fixing their request needs the field name and what is accepted instead.
+ */
+function schemaProblem (errors: SchemaError[], dataVar: string): Error {
+  const e = errors[0]!
+  const at = dataVar + e.instancePath
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return new Error(`${at}/${String(e.params.additionalProperty)} is not accepted; expected only ${Object.keys(e.parentSchema?.properties ?? {}).join(', ')}`)
+    case 'required':
+      return new Error(`${at}/${String(e.params.missingProperty)} is missing; it is required`)
+    case 'type':
+      return new Error(`${at} must be ${String(e.params.type)}, got ${kind(e.data)}`)
+    default:
+      return new Error(`${at} ${e.message ?? 'is not valid'}`)
+  }
+}
+
 function bearerCheck (key: string | undefined) {
   const expected = key === undefined ? undefined : Buffer.from(`Bearer ${key}`)
   return async (req: { headers: { authorization?: string } }, reply: { header: (k: string, v: string) => unknown }) => {
@@ -67,9 +98,13 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
 
   // Bodies are validated strictly (no type coercion, unknown keys refused rather than dropped,
   // as Fastify's defaults would); query strings are strings and may be coerced.
-  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false })
-  const lenient = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false })
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, verbose: true })
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false, verbose: true })
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+  app.setSchemaErrorFormatter((errors, dataVar) => schemaProblem(errors as SchemaError[], dataVar))
+  // The API speaks JSON only: a text/plain body would otherwise be parsed into a string and
+  // refused as "must be object", which hides the real mistake (the Content-Type).
+  app.removeContentTypeParser('text/plain')
 
   app.addHook('onRequest', bearerCheck(config.publishApiKey))
 
