@@ -5,10 +5,17 @@ import type { Config } from '../config.js'
 import { HandshakeError, SocketErrorCode } from '../errors.js'
 import type { Authenticate } from '../realtime/auth.js'
 import { serveChat } from '../realtime/chat.js'
+import type { SocketData } from '../realtime/events.js'
 
 export interface RealtimeOptions {
   config: Config
   authenticate: Authenticate
+}
+
+function checkUser (user: unknown): SocketData['user'] {
+  const id = (user as Partial<SocketData['user']> | null | undefined)?.id
+  if (typeof id !== 'string' || id === '') throw new TypeError('authentication strategy resolved without a user; expected { id: string }')
+  return user as SocketData['user']
 }
 
 export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
@@ -19,7 +26,9 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
       if (!app.lifecycle.accepting) {
         return next(new HandshakeError(SocketErrorCode.Draining, 'This gateway is shutting down; reconnect to another node'))
       }
-      authenticate({ auth: socket.handshake.auth ?? {}, id: socket.id }).then((user) => {
+      // Through a promise chain so a strategy that throws synchronously, returns a non-promise or
+      // resolves without a user refuses this client instead of crashing the process.
+      Promise.resolve().then(() => authenticate({ auth: socket.handshake.auth ?? {}, id: socket.id })).then(checkUser).then((user) => {
         socket.data.user = user
         next()
       }, (err: unknown) => {

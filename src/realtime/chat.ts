@@ -41,7 +41,10 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
     const timer = setTimeout(() => {
       if (left > 2 ** 31 - 1) return arm()
       socket.emit('auth:expired', { code: SocketErrorCode.TokenExpired, message: 'Token expired: get a new token and reconnect' })
-      socket.disconnect(true)
+      // This namespace only: disconnect(true) would also end the client's other namespaces on
+      // the same connection, whose tokens may still be good. The client closes the transport
+      // itself once it has no namespace left.
+      socket.disconnect()
     }, Math.max(0, Math.min(left, 2 ** 31 - 1)))
     timer.unref()
     socket.once('disconnect', () => clearTimeout(timer))
