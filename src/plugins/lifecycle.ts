@@ -1,6 +1,7 @@
 // Where the gateway is in its life, and which dependencies it needs to be ready. Health routes
 // read it, the handshake gate refuses new clients while draining, and other plugins register
 // their dependency checks here (the Redis adapter does in scale-out).
+import { setMaxListeners } from 'node:events'
 import fp from 'fastify-plugin'
 
 export type LifecycleState = 'starting' | 'ready' | 'draining' | 'stopped'
@@ -11,6 +12,23 @@ export type ReadinessCheck = () => Promise<string> | string
 export class Lifecycle {
   state: LifecycleState = 'starting'
   readonly checks = new Map<string, ReadinessCheck>()
+  readonly #closing = new AbortController()
+
+  constructor () {
+    // A drain waits on it once per connection that owes an ack: thousands of listeners are normal.
+    setMaxListeners(0, this.#closing.signal)
+  }
+
+  /** Aborted when the app starts closing, so waits (a drain's window) end instead of holding the process. */
+  get closing (): AbortSignal {
+    return this.#closing.signal
+  }
+
+  /** Readiness 503 for good; every wait on `closing` ends. */
+  stop (): void {
+    this.state = 'stopped'
+    this.#closing.abort()
+  }
 
   /** New clients are accepted only while ready. */
   get accepting (): boolean {
@@ -56,6 +74,6 @@ export default fp(async (app) => {
     if (lifecycle.state === 'starting') lifecycle.state = 'ready'
   })
   app.addHook('preClose', async () => {
-    lifecycle.state = 'stopped'
+    lifecycle.stop()
   })
 }, { fastify: '5.x', name: 'lifecycle' })

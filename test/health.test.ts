@@ -1,0 +1,80 @@
+import t from 'tap'
+import { createGateway } from '../src/app.js'
+import { startGateway } from '../src/testing.js'
+
+t.test('readiness is 503 starting before listen, 200 after listen and 503 draining once a drain starts; liveness is always 200', async (t) => {
+  const gw = await createGateway({ logLevel: 'silent', demoPage: false })
+  t.teardown(() => gw.close())
+  const probe = async () => {
+    const [live, ready] = [await gw.app.inject({ url: '/healthz' }), await gw.app.inject({ url: '/readyz' })]
+    t.equal(live.statusCode, 200)
+    t.same(live.json(), { status: 'ok' })
+    return ready
+  }
+
+  const starting = await probe()
+  t.equal(starting.statusCode, 503)
+  t.same(starting.json(), { status: 'starting', checks: {} })
+
+  await gw.listen({ port: 0, host: '127.0.0.1' })
+  const ready = await probe()
+  t.equal(ready.statusCode, 200)
+  t.same(ready.json(), { status: 'ready', checks: {} })
+
+  await gw.drain({ windowMs: 0 })
+  const draining = await probe()
+  t.equal(draining.statusCode, 503)
+  t.same(draining.json(), { status: 'draining', checks: {} })
+})
+
+t.test('a failing dependency check makes readiness 503 degraded and names the check; passing checks are listed too', async (t) => {
+  const gw = await startGateway(t)
+  let redisUp = false
+  gw.app.lifecycle.addCheck('config', () => 'loaded')
+  gw.app.lifecycle.addCheck('redis', async () => {
+    if (!redisUp) throw new Error('connect ECONNREFUSED 127.0.0.1:6379')
+    return 'PONG'
+  })
+
+  const down = await gw.app.inject({ url: '/readyz' })
+  t.equal(down.statusCode, 503)
+  t.same(down.json(), {
+    status: 'degraded',
+    checks: { config: { ok: true, status: 'loaded' }, redis: { ok: false, status: 'connect ECONNREFUSED 127.0.0.1:6379' } }
+  })
+  t.equal((await gw.app.inject({ url: '/healthz' })).statusCode, 200, 'liveness does not depend on a dependency')
+
+  redisUp = true
+  const up = await gw.app.inject({ url: '/readyz' })
+  t.equal(up.statusCode, 200, 'readiness comes back with the dependency')
+  t.same(up.json(), { status: 'ready', checks: { config: { ok: true, status: 'loaded' }, redis: { ok: true, status: 'PONG' } } })
+})
+
+t.test('a check that throws synchronously is reported, not raised', async (t) => {
+  const gw = await startGateway(t)
+  gw.app.lifecycle.addCheck('broken', () => { throw new TypeError('x is not a function') })
+  const res = await gw.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), { status: 'degraded', checks: { broken: { ok: false, status: 'x is not a function' } } })
+})
+
+t.test('a check that never answers is cut off by its timeout and readiness still answers', async (t) => {
+  const gw = await startGateway(t)
+  gw.app.lifecycle.addCheck('stuck', () => new Promise<string>(() => {}))
+  gw.app.lifecycle.addCheck('fine', () => 'ok')
+  const res = await gw.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), { status: 'degraded', checks: { stuck: { ok: false, status: 'no answer within 1000 ms' }, fine: { ok: true, status: 'ok' } } })
+
+  const direct = await gw.app.lifecycle.readiness(50)
+  t.same(direct.checks.stuck, { ok: false, status: 'no answer within 50 ms' }, 'the bound is the timeout given')
+})
+
+t.test('while draining, readiness says draining even when a check fails', async (t) => {
+  const gw = await startGateway(t)
+  gw.app.lifecycle.addCheck('redis', () => { throw new Error('down') })
+  await gw.drain({ windowMs: 0 })
+  const res = await gw.app.inject({ url: '/readyz' })
+  t.equal(res.statusCode, 503)
+  t.same(res.json(), { status: 'draining', checks: { redis: { ok: false, status: 'down' } } })
+})
