@@ -5,14 +5,26 @@ import { randomUUID } from 'node:crypto'
 import type { Namespace, Socket } from 'socket.io'
 import type { Config } from '../config.js'
 import { SocketErrorCode } from '../errors.js'
-import type { Ack, AckError, ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './events.js'
+import type { Ack, AckError, ClientToServerEvents, InterServerEvents, SendMessage, ServerToClientEvents, SocketData } from './events.js'
 import { roomAllowed, roomNameProblem } from './rooms.js'
 
 export type GatewayNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
 const fail = (code: SocketErrorCode, message: string): AckError => ({ ok: false, error: { code, message } })
-const isFn = (v: unknown): v is (res: Ack<never>) => void => typeof v === 'function'
+type Reply = (res: Ack<{ id?: string }>) => void
+const isFn = (v: unknown): v is Reply => typeof v === 'function'
+
+/**
+ * Socket.IO passes the ack last, whatever the client sent before it: `emitWithAck('room:join')`
+ * hands the ack over as the first argument. Taking it from the end answers such a client with
+ * an error instead of leaving it to time out.
+ */
+function split (args: unknown[]): [payload: unknown, reply: Reply | undefined] {
+  const last = args.at(-1)
+  if (!isFn(last)) return [args[0], undefined]
+  return [args.length > 1 ? args[0] : undefined, last]
+}
 
 /** Checks a room name and the token's room patterns; undefined when the room may be joined. */
 function joinProblem (socket: GatewaySocket, room: unknown): AckError | undefined {
@@ -56,28 +68,32 @@ export function serveChat (nsp: GatewayNamespace, config: Config): void {
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
-    if (roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
+    // A recovered socket already has its rooms back, and may have left the default one.
+    if (!socket.recovered && roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
 
-    socket.on('room:join', (room, ack) => {
-      if (!isFn(ack)) return
+    socket.on('room:join', (...args: unknown[]) => {
+      const [room, reply] = split(args)
+      if (!reply) return
       const problem = joinProblem(socket, room)
-      if (problem) return ack(problem)
-      socket.join(room)
-      ack({ ok: true })
+      if (problem) return reply(problem)
+      socket.join(room as string)
+      reply({ ok: true })
     })
 
-    socket.on('room:leave', (room, ack) => {
-      if (!isFn(ack)) return
+    socket.on('room:leave', (...args: unknown[]) => {
+      const [room, reply] = split(args)
+      if (!reply) return
       const problem = roomNameProblem(room)
-      if (problem) return ack(fail(SocketErrorCode.InvalidRoom, problem))
-      socket.leave(room)
-      ack({ ok: true })
+      if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
+      socket.leave(room as string)
+      reply({ ok: true })
     })
 
-    socket.on('message:send', (msg, ack) => {
-      const reply = isFn(ack) ? ack : undefined
-      const problem = messageProblem(msg, config.messageMaxLength)
+    socket.on('message:send', (...args: unknown[]) => {
+      const [payload, reply] = split(args)
+      const problem = messageProblem(payload, config.messageMaxLength)
       if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
+      const msg = payload as SendMessage
       const room = msg.room ?? config.defaultRoom
       if (!socket.rooms.has(room)) {
         return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
