@@ -6,6 +6,8 @@ set -euo pipefail
 need_apt=()
 # Redis: scale-out tests need one on 127.0.0.1:6379.
 if ! command -v redis-server >/dev/null; then need_apt+=(redis-server); fi
+# Chromium: the admin UI browser test drives Debian's /usr/bin/chromium (never a downloaded one).
+if [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { ServerOptions } from 'socket.io'
 import { resolveConfig, type Config, type ConfigInput } from './config.js'
+import adminUi from './plugins/admin-ui.js'
 import demoPage from './plugins/demo-page.js'
 import errorHandler from './plugins/error-handler.js'
 import health from './plugins/health.js'
@@ -76,6 +77,7 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   await app.register(errorHandler)
   await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, socketio))
   await app.register(realtime, { config, authenticate: auth })
+  if (config.adminUi) await app.register(adminUi, { config })
   await app.register(health)
   await app.register(publishApi, { config })
   if (config.demoPage) await app.register(demoPage)

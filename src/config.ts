@@ -23,6 +23,8 @@ const setting = <T extends TSchema>(schema: T, meta: Meta): T => Object.assign(s
 const port = (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def })
 const ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 2 ** 31 - 1, default: def })
 const flag = (def: boolean) => Type.Boolean({ default: def })
+/** `$2a$`/`$2b$`/`$2y$`, cost 04-31, 22 characters of salt and 31 of hash (bcryptjs and htpasswd -B both make these). */
+const BCRYPT_HASH = '^\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}$'
 
 export const ConfigSchema = Type.Object({
   port: setting(port(3000), {
@@ -127,6 +129,30 @@ export const ConfigSchema = Type.Object({
   }),
   demoPage: setting(flag(true), {
     env: 'DEMO_PAGE', expected: 'true or false', description: 'Serve the demo chat page at /'
+  }),
+  // Admin UI (docs/admin-ui.md). Secure by default: with no hash, a password is generated at start.
+  adminUi: setting(flag(true), {
+    env: 'ADMIN_UI', expected: 'true or false', description: 'Serve the Socket.IO Admin UI at /admin (false: nothing is registered)'
+  }),
+  adminUsername: setting(Type.String({ pattern: '^[^:\\s]{1,64}$', default: 'admin' }), {
+    env: 'ADMIN_USERNAME', expected: '1 to 64 characters, no spaces or colons', description: 'Admin UI login name'
+  }),
+  adminPasswordHash: setting(Type.Optional(Type.String({ pattern: BCRYPT_HASH })), {
+    env: 'ADMIN_PASSWORD_HASH',
+    expected: 'a bcrypt hash of 60 characters like $2b$12$… (make one with: npx bcrypt \'your password\' 12; quote it, shells and compose files expand $)',
+    description: 'Admin UI password, bcrypt-hashed (unset: a random password is generated and logged at start)',
+    secret: true
+  }),
+  adminInsecureNoAuth: setting(flag(false), {
+    env: 'ADMIN_INSECURE_NO_AUTH', expected: 'true or false', description: 'Open the admin UI without any password (logs a warning at every start)'
+  }),
+  adminReadonly: setting(flag(false), {
+    env: 'ADMIN_READONLY', expected: 'true or false', description: 'Admin UI shows sockets but cannot disconnect them or change their rooms'
+  }),
+  adminMode: setting(Type.Union([Type.Literal('production'), Type.Literal('development')], { default: 'production' }), {
+    env: 'ADMIN_MODE',
+    expected: 'production or development',
+    description: 'production: aggregated stats only, low memory; development: every socket, room and event (needed to manage single sockets)'
   })
 }, { additionalProperties: false })
 
@@ -207,6 +233,12 @@ function crossChecks (c: Config): string[] {
   }
   if (c.drainWindowMs >= c.shutdownTimeoutMs) {
     out.push(`DRAIN_WINDOW_MS: ${c.drainWindowMs} is not below SHUTDOWN_TIMEOUT_MS (${c.shutdownTimeoutMs}); expected a drain window shorter than the shutdown deadline`)
+  }
+  if (c.adminInsecureNoAuth && c.adminPasswordHash) {
+    out.push('ADMIN_INSECURE_NO_AUTH and ADMIN_PASSWORD_HASH are both set; expected at most one of them')
+  }
+  if (c.adminUi && c.namespaces.includes('/admin')) {
+    out.push('NAMESPACES: "/admin" is the admin UI\'s namespace; expected other names, or ADMIN_UI=false')
   }
   return out
 }

@@ -1,0 +1,66 @@
+// Operator actions taken in the admin UI, logged as structured audit lines. admin-ui performs them
+// when its own socket sends `_disconnect`, `join`, `leave` or `emit` on the admin namespace; a
+// packet middleware sees each one before admin-ui's listener acts on it. Payloads are never
+// logged: an `emit` carries whatever the operator typed, possibly user data.
+import type { FastifyBaseLogger } from 'fastify'
+import type { Namespace, Server } from 'socket.io'
+
+export const ADMIN_ACTIONS = ['disconnect', 'join', 'leave', 'emit'] as const
+export type AdminAction = typeof ADMIN_ACTIONS[number]
+
+const BY_EVENT: Record<string, AdminAction> = { _disconnect: 'disconnect', join: 'join', leave: 'leave', emit: 'emit' }
+
+export interface AuditOptions {
+  io: Server
+  log: FastifyBaseLogger
+  /** admin-ui registers no action handlers then; a packet asking for one was crafted by hand. */
+  readonly: boolean
+  onAction: (action: AdminAction) => void
+}
+
+type Line = Record<string, unknown> & { action: AdminAction }
+
+/** The audit line for one packet, or a reason to refuse it. */
+function describe (io: Server, action: AdminAction, args: unknown[]): Line | string {
+  const [namespace] = args
+  // io.of() would create any namespace it is asked about: refuse names the gateway does not serve.
+  if (typeof namespace !== 'string' || !io._nsps.has(namespace)) return 'namespace is not served by this gateway'
+  const filterAt = action === 'emit' ? 1 : 2
+  const filter = args[filterAt]
+  if (filter !== undefined && filter !== null && typeof filter !== 'string') return 'target must be a socket id or a room name'
+  // Single-socket actions target the socket's own room (its id); anything else is a room.
+  const target = typeof filter === 'string' && filter !== ''
+    ? (io.of(namespace).sockets.has(filter) ? { socketId: filter } : { targetRoom: filter })
+    : { allSockets: true }
+  const line: Line = { action, namespace, ...target }
+  if (action === 'join' || action === 'leave') {
+    if (typeof args[1] !== 'string' || args[1] === '') return 'room must be a non-empty string'
+    line.room = args[1]
+  }
+  if (action === 'disconnect') line.closeConnection = args[1] === true
+  if (action === 'emit') {
+    if (typeof args[2] !== 'string') return 'event name must be a string'
+    line.event = args[2]
+  }
+  return line
+}
+
+export function auditAdminActions (adminNsp: Namespace, { io, log, readonly, onAction }: AuditOptions): void {
+  adminNsp.on('connection', (socket) => {
+    const by = { adminSocketId: socket.id, address: socket.handshake.address }
+    socket.use(([event, ...args], next) => {
+      const action = BY_EVENT[event]
+      if (action === undefined) return next()
+      const line = readonly ? 'the admin UI is read-only (ADMIN_READONLY)' : describe(io, action, args)
+      if (typeof line === 'string') {
+        log.warn({ audit: 'admin', action, refused: line, ...by }, 'admin action refused')
+        return next(new Error(`${action} refused: ${line}`))
+      }
+      onAction(action)
+      log.info({ audit: 'admin', ...line, ...by }, 'admin action')
+      next()
+    })
+    // A refused packet surfaces here; it is already logged above.
+    socket.on('error', () => {})
+  })
+}

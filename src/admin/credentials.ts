@@ -1,0 +1,29 @@
+// Who may log in to the admin UI. Secure by default and still zero set-up: without a configured
+// hash, a random password is made at start; the UI is open only behind an explicit switch.
+import { randomBytes } from 'node:crypto'
+import bcrypt from 'bcryptjs'
+import type { Config } from '../config.js'
+
+export type AdminAuth = false | { type: 'basic', username: string, password: string }
+
+export interface AdminCredentials {
+  /** The `auth` option of admin-ui's `instrument()`; `password` is a bcrypt hash. */
+  auth: AdminAuth
+  /** Set when the gateway made the password itself: the operator learns it from the start-up log. */
+  generatedPassword?: string
+}
+
+// bcryptjs's default cost. The generated secret has 144 random bits, so the cost only matters
+// for the login check's speed, which stays around 0.1 s.
+const GENERATED_COST = 10
+
+export async function adminCredentials (config: Config): Promise<AdminCredentials> {
+  if (config.adminInsecureNoAuth) return { auth: false }
+  const username = config.adminUsername
+  if (config.adminPasswordHash !== undefined) {
+    return { auth: { type: 'basic', username, password: config.adminPasswordHash } }
+  }
+  const generatedPassword = randomBytes(18).toString('base64url')
+  const password = await bcrypt.hash(generatedPassword, GENERATED_COST)
+  return { auth: { type: 'basic', username, password }, generatedPassword }
+}

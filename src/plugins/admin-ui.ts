@@ -1,0 +1,104 @@
+// The Socket.IO Admin UI, served by the gateway at /admin and connected to it on the /admin
+// namespace. Behind a password unless an explicit insecure switch says otherwise; operator actions
+// are audited; wrong passwords are counted. See docs/admin-ui.md.
+import type { AddressInfo } from 'node:net'
+import { instrument, InMemoryStore } from '@socket.io/admin-ui'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Server } from 'socket.io'
+import type { Config } from '../config.js'
+import { ADMIN_PATH, serveAdminAssets } from '../admin/assets.js'
+import { ADMIN_ACTIONS, auditAdminActions, type AdminAction } from '../admin/audit.js'
+import { adminCredentials } from '../admin/credentials.js'
+import { observeRefusals, offeredCredentials } from '../admin/logins.js'
+
+/** The admin UI's own namespace: metrics of user-facing connections leave it out. */
+export const ADMIN_NAMESPACE = '/admin'
+
+/**
+ * Where admin-ui keeps login sessions (a session id lets a reload skip the password). Same shape
+ * as admin-ui's `InMemoryStore` and `RedisStore`; chosen once at registration.
+ */
+export interface AdminSessionStore {
+  doesSessionExist: (sessionId: string) => Promise<boolean>
+  saveSession: (sessionId: string) => void
+}
+
+export interface AdminUiOptions {
+  config: Config
+  /** @default admin-ui's InMemoryStore (a login holds on this node only) */
+  store?: AdminSessionStore
+}
+
+/** Counts for the metrics plugin to read at scrape time. */
+export interface AdminUiStats {
+  namespace: string
+  /** Handshakes that offered a user name or password and were refused. */
+  loginFailures: number
+  /** Operator actions performed, by kind. */
+  actions: Record<AdminAction, number>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present only when ADMIN_UI is on. */
+    adminUi: AdminUiStats
+  }
+}
+
+/** `http://localhost:3000/admin/` for a gateway listening on every interface. */
+function adminUrl (app: FastifyInstance): string {
+  const { address, family, port } = app.server.address() as AddressInfo
+  const host = address === '0.0.0.0' || address === '::' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address
+  return `http://${host}:${port}${ADMIN_PATH}/`
+}
+
+export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStore() }) => {
+  const { auth, generatedPassword } = await adminCredentials(config)
+  const stats: AdminUiStats = {
+    namespace: ADMIN_NAMESPACE,
+    loginFailures: 0,
+    actions: Object.fromEntries(ADMIN_ACTIONS.map((a) => [a, 0])) as Record<AdminAction, number>
+  }
+  app.decorate('adminUi', stats)
+
+  const io = app.io as unknown as Server
+  const nsp = io.of(ADMIN_NAMESPACE)
+  observeRefusals(nsp, () => {
+    instrument(io, { auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store })
+  }, (socket) => {
+    // A stale session id after a restart is refused too; only password attempts count.
+    if (!offeredCredentials(socket)) return
+    stats.loginFailures++
+    app.log.warn({ address: socket.handshake.address }, 'admin UI login refused: wrong user name or password')
+  })
+  auditAdminActions(nsp, {
+    io,
+    log: app.log,
+    readonly: config.adminReadonly,
+    onAction: (action) => { stats.actions[action]++ }
+  })
+
+  const { sameOriginDefault } = await serveAdminAssets(app)
+  if (!sameOriginDefault) {
+    app.log.warn('admin UI: the bundle changed shape, so the login dialog will not pre-fill this gateway\'s URL; type it in')
+  }
+
+  app.addHook('onListen', async () => {
+    const url = adminUrl(app)
+    if (auth === false) {
+      app.log.warn({ url }, 'admin UI is open WITHOUT a password (ADMIN_INSECURE_NO_AUTH=true): anyone who reaches it can disconnect clients')
+    } else if (generatedPassword !== undefined) {
+      // The one place the gateway logs a secret, on purpose: with no hash configured this line is
+      // the only way the operator learns the password. It is new at every start.
+      app.log.warn({ url, username: auth.username, password: generatedPassword },
+        `admin UI: log in at ${url} as "${auth.username}" with the generated password "${generatedPassword}". ` +
+        'It changes at every start; to choose your own, set ADMIN_PASSWORD_HASH=$(npx bcrypt \'your password\' 12)')
+    } else {
+      app.log.info({ url, username: auth.username, mode: config.adminMode, readonly: config.adminReadonly }, 'admin UI ready')
+    }
+    if (config.adminMode === 'production') {
+      app.log.info('admin UI in production mode: dashboards only; set ADMIN_MODE=development to list and manage single sockets and rooms')
+    }
+  })
+}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io'] })
