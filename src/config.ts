@@ -23,6 +23,11 @@ const setting = <T extends TSchema>(schema: T, meta: Meta): T => Object.assign(s
 const port = (def: number) => Type.Integer({ minimum: 0, maximum: 65535, default: def })
 const ms = (def: number, min = 1) => Type.Integer({ minimum: min, maximum: 2 ** 31 - 1, default: def })
 const flag = (def: boolean) => Type.Boolean({ default: def })
+const BUCKETS = '^\\s*\\d+(\\.\\d+)?(\\s*,\\s*\\d+(\\.\\d+)?)*\\s*$'
+const BUCKETS_EXPECTED = 'a comma-separated list of ascending positive numbers like 0.001,0.01,0.1,1'
+
+/** Histogram bounds from a METRICS_*_BUCKETS value (already matched against BUCKETS). */
+export const parseBuckets = (list: string): number[] => list.split(',').map(Number)
 /** `$2a$`/`$2b$`/`$2y$`, cost 04-31, 22 characters of salt and 31 of hash (bcryptjs and htpasswd -B both make these). */
 const BCRYPT_HASH = '^\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}$'
 
@@ -129,6 +134,37 @@ export const ConfigSchema = Type.Object({
   }),
   demoPage: setting(flag(true), {
     env: 'DEMO_PAGE', expected: 'true or false', description: 'Serve the demo chat page at /'
+  }),
+  // Prometheus metrics (docs/metrics.md).
+  metricsEnabled: setting(flag(true), {
+    env: 'METRICS_ENABLED', expected: 'true or false', description: 'Serve Prometheus metrics at GET /metrics'
+  }),
+  metricsPort: setting(Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })), {
+    env: 'METRICS_PORT',
+    expected: 'an integer from 0 to 65535',
+    description: 'Serve /metrics on this port instead of the main one, so it need not be public (0 picks a free one)'
+  }),
+  metricsPrefix: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$', default: 'socketgate_' }), {
+    env: 'METRICS_PREFIX', expected: 'letters, digits and _, not starting with a digit (may be empty)', description: 'Prefix of the gateway\'s metric names'
+  }),
+  metricsEventLabelLimit: setting(Type.Integer({ minimum: 0, maximum: 1000, default: 50 }), {
+    env: 'METRICS_EVENT_LABEL_LIMIT',
+    expected: 'an integer from 0 to 1000',
+    description: 'Distinct event names per namespace that become labels; the rest count as event="_other"'
+  }),
+  metricsLatencyBuckets: setting(Type.String({ pattern: BUCKETS, default: '0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10' }), {
+    env: 'METRICS_LATENCY_BUCKETS', expected: BUCKETS_EXPECTED + ' (seconds)', description: 'Histogram buckets of every latency metric'
+  }),
+  metricsConnectionBuckets: setting(Type.String({ pattern: BUCKETS, default: '1,10,60,300,900,1800,3600,7200,14400,43200,86400' }), {
+    env: 'METRICS_CONNECTION_BUCKETS', expected: BUCKETS_EXPECTED + ' (seconds)', description: 'Histogram buckets of connection duration'
+  }),
+  metricsRoomSizeBuckets: setting(Type.String({ pattern: BUCKETS, default: '1,2,5,10,20,50,100,200,500,1000,5000,10000' }), {
+    env: 'METRICS_ROOM_SIZE_BUCKETS', expected: BUCKETS_EXPECTED + ' (sockets)', description: 'Buckets of the rooms-by-size gauge'
+  }),
+  metricsSlowClientPackets: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
+    env: 'METRICS_SLOW_CLIENT_PACKETS',
+    expected: 'an integer from 1 to 1000000 (packets)',
+    description: 'A client whose outbound buffer holds at least this many packets counts as slow'
   }),
   // Admin UI (docs/admin-ui.md). Secure by default: with no hash, a password is generated at start.
   adminUi: setting(flag(true), {
@@ -240,6 +276,12 @@ function crossChecks (c: Config): string[] {
   if (c.adminUi && c.namespaces.includes('/admin')) {
     out.push('NAMESPACES: "/admin" is the admin UI\'s namespace; expected other names, or ADMIN_UI=false')
   }
+  for (const key of ['metricsLatencyBuckets', 'metricsConnectionBuckets', 'metricsRoomSizeBuckets'] as const) {
+    const bounds = parseBuckets(c[key])
+    if (bounds.some((b, i) => b <= 0 || (i > 0 && b <= bounds[i - 1]!))) {
+      out.push(`${(ConfigSchema.properties[key] as unknown as Meta).env}: "${c[key]}" is not valid; expected ${BUCKETS_EXPECTED}`)
+    }
+  }
   return out
 }
 
@@ -281,6 +323,6 @@ export function helpText (): string {
 }
 
 /** The rows of the README's config table, so docs can be checked against the schema. */
-export function settingsTable (): Array<{ env: string, flag: string, default: unknown, description: string }> {
-  return settings.map(([, s]) => ({ env: s.env, flag: cliFlag(s.env), default: s.default, description: s.description }))
+export function settingsTable (): Array<{ env: string, flag: string, default: unknown, description: string, expected: string }> {
+  return settings.map(([, s]) => ({ env: s.env, flag: cliFlag(s.env), default: s.default, description: s.description, expected: s.expected }))
 }
