@@ -1,7 +1,6 @@
 // The Socket.IO Admin UI, served by the gateway at /admin and connected to it on the /admin
 // namespace. Behind a password unless an explicit insecure switch says otherwise; operator actions
 // are audited; wrong passwords are counted. See docs/admin-ui.md.
-import type { AddressInfo } from 'node:net'
 import { instrument, InMemoryStore } from '@socket.io/admin-ui'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
@@ -48,7 +47,9 @@ declare module 'fastify' {
 
 /** `http://localhost:3000/admin/` for a gateway listening on every interface. */
 function adminUrl (app: FastifyInstance): string {
-  const { address, family, port } = app.server.address() as AddressInfo
+  const bound = app.server.address()
+  if (bound === null || typeof bound === 'string') return `${ADMIN_PATH}/` // a Unix socket: no URL to give
+  const { address, family, port } = bound
   const host = address === '0.0.0.0' || address === '::' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address
   return `http://${host}:${port}${ADMIN_PATH}/`
 }
