@@ -63,6 +63,31 @@ t.test('the socketio option reaches the Socket.IO server and wins over the gatew
   t.match(open, { pingInterval: 1234, pingTimeout: 4321, maxPayload: 1_000_000 })
 })
 
+t.test('the gateway\'s own settings reach Socket.IO', async (t) => {
+  const gw = await startGateway(t, {
+    pingIntervalMs: 7000,
+    pingTimeoutMs: 3000,
+    maxHttpBufferSize: 4096,
+    corsOrigins: ['https://app.example.com']
+  })
+  const res = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://app.example.com' } })
+  t.equal(res.headers.get('access-control-allow-origin'), 'https://app.example.com')
+  const body = await res.text()
+  t.match(JSON.parse(body.slice(1)), { pingInterval: 7000, pingTimeout: 3000, maxPayload: 4096 })
+  const other = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://evil.example' } })
+  t.equal(other.headers.get('access-control-allow-origin'), null, 'another origin is not allowed')
+  await other.text()
+})
+
+t.test('with TRANSPORTS=websocket a polling handshake is refused and WebSocket clients connect', async (t) => {
+  const gw = await startGateway(t, { transports: ['websocket'] })
+  const res = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`)
+  t.equal(res.status, 400)
+  t.same(await res.json(), { code: 0, message: 'Transport unknown' })
+  const c = await connectClient(t, gw, { transports: ['websocket'] })
+  t.equal(c.connected, true)
+})
+
 t.test('a user allowRequest in the socketio option is consulted for new connections', async (t) => {
   const gw = await startGateway(t, {
     socketio: { allowRequest: (req, cb) => { cb(req.headers['x-let-me-in'] === 'yes' ? null : 'no header', req.headers['x-let-me-in'] === 'yes') } }
