@@ -221,5 +221,32 @@ t.test('a JWT_PUBLIC_KEY of an unsupported type is refused at start-up, naming t
     logLevel: 'silent',
     authMode: 'jwt',
     jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString()
-  }), { code: 'SG_CONFIG_INVALID', message: /^JWT_PUBLIC_KEY: a ed25519 key is not supported; expected an RSA key \(RS256\) or a P-256 EC key \(ES256\)$/ })
+  }), { code: 'SG_CONFIG_INVALID', message: /^JWT_PUBLIC_KEY: key type ed25519 is not supported; expected an RSA key \(RS256\) or a P-256 EC key \(ES256\)$/ })
+})
+
+t.test('a JWT_PUBLIC_KEY RSA key shorter than 2048 bits is refused at start-up, not at every token', async (t) => {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  await t.rejects(createGateway({
+    logLevel: 'silent',
+    authMode: 'jwt',
+    jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  }), { code: 'SG_CONFIG_INVALID', message: 'JWT_PUBLIC_KEY: a 1024-bit RSA key is too short; expected at least 2048 bits for RS256' })
+})
+
+t.test('a P-384 JWT_PUBLIC_KEY is refused, naming the curve', async (t) => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  await t.rejects(createGateway({
+    logLevel: 'silent',
+    authMode: 'jwt',
+    jwtPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  }), { code: 'SG_CONFIG_INVALID', message: /^JWT_PUBLIC_KEY: key type ec \(secp384r1\) is not supported;/ })
+})
+
+t.test('a JWT_PUBLIC_KEY given on one line with literal \\n separators is accepted', async (t) => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const oneLine = publicKey.export({ type: 'spki', format: 'pem' }).toString().trim().replaceAll('\n', '\\n')
+  t.notMatch(oneLine, '\n')
+  const gw = await createGateway({ ...resolveConfig(fromEnv({ AUTH_MODE: 'jwt', JWT_PUBLIC_KEY: oneLine })), logLevel: 'silent' })
+  t.teardown(() => gw.close())
+  t.equal(gw.config.authMode, 'jwt')
 })

@@ -30,15 +30,22 @@ function jwtKey (config: Config): JwtKey {
   if (config.jwtSecret) return { key: createSecretKey(Buffer.from(config.jwtSecret)), algorithms: ['HS256'] }
   let key: KeyObject
   try {
-    key = createPublicKey(config.jwtPublicKey!)
+    // Env files and CI secrets often carry the PEM on one line with literal "\n"s.
+    key = createPublicKey(config.jwtPublicKey!.replaceAll('\\n', '\n'))
   } catch (err) {
     throw new ConfigError(`JWT_PUBLIC_KEY: (hidden) is not valid; expected a PEM public key (${(err as Error).message})`)
   }
-  if (key.asymmetricKeyType === 'rsa') return { key, algorithms: ['RS256'] }
+  if (key.asymmetricKeyType === 'rsa') {
+    // jose refuses shorter keys at verify time: every token would fail while the gateway looks healthy.
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
+    if (bits < 2048) throw new ConfigError(`JWT_PUBLIC_KEY: a ${bits}-bit RSA key is too short; expected at least 2048 bits for RS256`)
+    return { key, algorithms: ['RS256'] }
+  }
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
     return { key, algorithms: ['ES256'] }
   }
-  throw new ConfigError(`JWT_PUBLIC_KEY: a ${key.asymmetricKeyType} key is not supported; expected an RSA key (RS256) or a P-256 EC key (ES256)`)
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  throw new ConfigError(`JWT_PUBLIC_KEY: key type ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''} is not supported; expected an RSA key (RS256) or a P-256 EC key (ES256)`)
 }
 
 function roomsClaim (payload: JWTPayload): string[] | undefined {
