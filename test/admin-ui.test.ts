@@ -4,6 +4,8 @@ import { Writable } from 'node:stream'
 import bcrypt from 'bcryptjs'
 import { io as ioc, type Socket } from 'socket.io-client'
 import t, { type Test } from 'tap'
+import { Server } from 'socket.io'
+import { instrumentAdmin } from '../src/admin/instrument.js'
 import { rewriteIndex } from '../src/admin/page.js'
 import { createGateway, type GatewayOptions } from '../src/app.js'
 import { fromEnv, resolveConfig } from '../src/config.js'
@@ -278,4 +280,15 @@ t.test('operator actions are performed, logged as audit lines without payloads, 
 
   t.notMatch(JSON.stringify(logs.lines), 'payload-value', 'payloads are never logged')
   t.same(gw.app.adminUi.actions, { disconnect: 1, join: 1, leave: 1, emit: 1 })
+})
+
+t.test('the stats timer admin-ui starts is held, so the gateway can stop it when it closes', async (t) => {
+  const io = new Server() // never attached: nothing to close
+  const setIntervalBefore = globalThis.setInterval
+  const { timers, stop } = instrumentAdmin(io, { auth: false, namespaceName: '/admin', mode: 'production', readonly: false }, () => {})
+  t.equal(globalThis.setInterval, setIntervalBefore, 'setInterval is the real one again')
+  t.equal(timers.length, 1)
+  stop()
+  // Node marks a cleared timer `_destroyed`; there is no public flag for it.
+  t.equal((timers[0] as unknown as { _destroyed: boolean })._destroyed, true)
 })

@@ -1,7 +1,7 @@
 // The Socket.IO Admin UI, served by the gateway at /admin and connected to it on the /admin
 // namespace. Behind a password unless an explicit insecure switch says otherwise; operator actions
 // are audited; wrong passwords are counted. See docs/admin-ui.md.
-import { instrument, InMemoryStore } from '@socket.io/admin-ui'
+import { InMemoryStore } from '@socket.io/admin-ui'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Server } from 'socket.io'
@@ -9,7 +9,8 @@ import type { Config } from '../config.js'
 import { ADMIN_PATH, serveAdminAssets } from '../admin/assets.js'
 import { ADMIN_ACTIONS, auditAdminActions, type AdminAction } from '../admin/audit.js'
 import { adminCredentials } from '../admin/credentials.js'
-import { observeRefusals, offeredCredentials } from '../admin/logins.js'
+import { instrumentAdmin } from '../admin/instrument.js'
+import { offeredCredentials } from '../admin/logins.js'
 
 /** The admin UI's own namespace: metrics of user-facing connections leave it out. */
 export const ADMIN_NAMESPACE = '/admin'
@@ -64,16 +65,16 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
   app.decorate('adminUi', stats)
 
   const io = app.io as unknown as Server
-  const nsp = io.of(ADMIN_NAMESPACE)
-  observeRefusals(nsp, () => {
-    instrument(io, { auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store })
+  const instrumented = instrumentAdmin(io, {
+    auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store
   }, (socket) => {
     // A stale session id after a restart is refused too; only password attempts count.
     if (!offeredCredentials(socket)) return
     stats.loginFailures++
     app.log.warn({ address: socket.handshake.address }, 'admin UI login refused: wrong user name or password')
   })
-  auditAdminActions(nsp, {
+  app.addHook('onClose', async () => { instrumented.stop() })
+  auditAdminActions(io.of(ADMIN_NAMESPACE), {
     io,
     log: app.log,
     readonly: config.adminReadonly,
