@@ -1,6 +1,6 @@
 // Real headless Chromium (Debian's package) driven by playwright-core, for tests that need a
 // browser. Never downloads a browser: scripts/test-services.sh installs /usr/bin/chromium.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { access, constants, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -24,6 +24,9 @@ interface Teardown { teardown: (fn: () => unknown) => void }
 
 /** A browser with a fresh, empty profile (no localStorage from earlier runs), closed with the test. */
 export async function openBrowser (t: Teardown): Promise<BrowserContext> {
+  await access(CHROMIUM, constants.X_OK).catch(() => {
+    throw new Error(`no Chromium at ${CHROMIUM}; run scripts/test-services.sh (apt-get install chromium) or set CHROMIUM_PATH`)
+  })
   const profile = await mkdtemp(join(tmpdir(), 'socketgate-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
