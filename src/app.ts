@@ -87,7 +87,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     io: app.io,
     config,
     listen: async (opts = {}) => app.listen({ port: opts.port ?? config.port, host: opts.host ?? config.host }),
-    drain: async (opts = {}) => drain(app, { windowMs: config.drainWindowMs, ...opts }),
+    // Not async: a second call must hand back the running drain itself (drain() starts it once).
+    drain: (opts = {}) => drain(app, { windowMs: config.drainWindowMs, ...opts }),
     close: async () => app.close()
   }
 }

@@ -1,6 +1,9 @@
 // Open engine.io connections and the acks each still owes its client, so a drain can close
 // every connection once, and only after answering what the client is waiting for.
+import type { EventEmitter } from 'node:events'
+import type { Server as HttpServer } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { Duplex } from 'node:stream'
 import type { Socket as EngineSocket } from 'engine.io'
 import type { Namespace, Socket } from 'socket.io'
 import type { GatewayServer } from '../plugins/socket-io.js'
@@ -23,12 +26,54 @@ const wake = (entry: Entry): void => {
   for (const resolve of entry.waiters.splice(0)) resolve()
 }
 
+/** Resolves once each of `conns` has emitted one of `events`, or after `ms`; leaves no listener or timer behind. */
+function each (conns: EventEmitter[], events: string[], ms: number): Promise<void> {
+  if (conns.length === 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    let left = conns.length
+    const cleanups: Array<() => void> = []
+    const finish = (): void => {
+      clearTimeout(timer)
+      for (const cleanup of cleanups) cleanup()
+      resolve()
+    }
+    const timer = setTimeout(finish, ms)
+    for (const conn of conns) {
+      const heard = (): void => {
+        cleanup()
+        if (--left === 0) finish()
+      }
+      const cleanup = (): void => { for (const e of events) conn.off(e, heard) }
+      for (const e of events) conn.on(e, heard)
+      cleanups.push(cleanup)
+    }
+  })
+}
+
+/**
+ * Ends a polling connection now. engine.io's `close(true)` does not cut short a polling
+ * transport already waiting for its next poll to deliver an orderly close (a 30 s timer).
+ */
+function terminate (conn: EngineSocket): void {
+  conn.close(true)
+  const transport = conn.transport as unknown as { shouldClose?: () => void }
+  transport.shouldClose?.()
+}
+
 export class Connections {
   readonly #open = new Map<EngineSocket, Entry>()
   readonly #instrumented = new WeakSet<object>()
   #observer?: InboundObserver
+  // The TCP sockets of WebSocket transports. They outlive their engine.io connection while ws
+  // waits for the peer's close frame (30 s when the peer has vanished), and the HTTP server
+  // cannot finish closing before they do.
+  readonly #upgraded = new Set<Duplex>()
 
-  constructor (io: GatewayServer) {
+  constructor (io: GatewayServer, server: HttpServer) {
+    server.on('upgrade', (_req, socket: Duplex) => {
+      this.#upgraded.add(socket)
+      socket.once('close', () => this.#upgraded.delete(socket))
+    })
     io.engine.on('connection', (conn: EngineSocket) => {
       this.#open.set(conn, { inflight: 0, waiters: [] })
       conn.once('close', () => {
@@ -91,6 +136,24 @@ export class Connections {
   /** One observer (metrics); sockets connected before it was set are not observed. */
   observe (observer: InboundObserver): void {
     this.#observer = observer
+  }
+
+  /** Resolves when every connection that has packets waiting for its client's next poll has them sent (or closed), or after `ms`. */
+  flushed (ms: number): Promise<void> {
+    // engine.io keeps no public count of a connection's unsent packets.
+    const waiting = this.list().filter((conn) => (conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0)
+    return each(waiting, ['drain', 'close'], ms)
+  }
+
+  /** Resolves when every connection open now, and every WebSocket's TCP socket, has closed, or after `ms`. */
+  closed (ms: number): Promise<void> {
+    return each([...this.list(), ...this.#upgraded], ['close'], ms)
+  }
+
+  /** Ends every connection and WebSocket TCP socket now, without waiting for any peer. */
+  terminate (): void {
+    for (const conn of this.list()) terminate(conn)
+    for (const socket of this.#upgraded) socket.destroy()
   }
 
   /** How many acks `conn` still owes its client (0 once closed). */
