@@ -4,6 +4,7 @@ import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../src/testing.js'
 import type { ChatMessage, GatewayOptions } from '../src/index.js'
 import type { ClientOptions, GatewayClient } from '../src/client.js'
+import { roomAllowed } from '../src/realtime/rooms.js'
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!'
 const ISSUER = 'https://issuer.example'
@@ -239,4 +240,36 @@ t.test('AUTH_MODE=none: auth.name becomes the author, otherwise a guest name', a
   t.match(await authorSeenBy(named, markup), /^guest-[A-Za-z0-9_-]{6}$/, 'a name with markup is not used')
   const long = await connectClient(t, gw, { auth: { name: 'n'.repeat(33) } })
   t.match(await authorSeenBy(named, long), /^guest-/, 'a name over 32 characters is not used')
+})
+
+t.test('room patterns: * matches any run of characters, everything else is literal and anchored', async (t) => {
+  t.ok(roomAllowed(undefined, 'anything'), 'no claim: every room')
+  t.notOk(roomAllowed([], 'anything'), 'an empty claim: no room')
+  const cases: Array<[string, string, boolean]> = [
+    ['team-*', 'team-red', true], ['team-*', 'team-', true], ['team-*', 'x-team-red', false],
+    ['*-red', 'team-red', true], ['*', 'x', true], ['a*b*c', 'aXbYc', true], ['a*b*c', 'aXbY', false],
+    ['chat.general', 'chat.general', true], ['chat.general', 'chatXgeneral', false], ['a**b', 'ab', true],
+    ['room', 'room2', false], ['*room', 'my-room', true], ['r*m', 'rm', true]
+  ]
+  for (const [pattern, room, allowed] of cases) t.equal(roomAllowed([pattern], room), allowed, `${pattern} vs ${room}`)
+  // Same answers as the obvious RegExp translation, on generated cases.
+  let seed = 7
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n }
+  const pick = (alphabet: string, len: number) => Array.from({ length: len }, () => alphabet[rand(alphabet.length)]).join('')
+  for (let i = 0; i < 2000; i++) {
+    const pattern = pick('ab*.', 1 + rand(6))
+    const room = pick('ab.', rand(8))
+    const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.]/g, '\\.')).join('.*') + '$')
+    if (roomAllowed([pattern], room) !== re.test(room)) t.fail(`${pattern} vs ${room}`)
+  }
+})
+
+t.test('a rooms claim with many wildcards does not stall the gateway on a long room name', async (t) => {
+  const hs = signers()[0]!
+  const gw = await startGateway(t, hs.gateway)
+  const c = await connectClient(t, gw, { auth: { token: await sign(hs, { rooms: ['a*a*a*a*a*a*a*a*a*a*a*a*b'] }) } })
+  const other = await connectClient(t, gw, { auth: { token: await sign(hs, { sub: 'bob' }) } })
+  const ack = await c.timeout(2000).emitWithAck('room:join', 'a'.repeat(64))
+  t.equal(ack.ok ? 'ok' : ack.error.code, 'SG_ROOM_FORBIDDEN')
+  t.equal(await authorSeenBy(other, other), 'bob')
 })

@@ -13,19 +13,35 @@ export function roomNameProblem (room: unknown): string | undefined {
   return undefined
 }
 
-const patternCache = new Map<string, RegExp>()
-
-/** `*` matches any run of characters; everything else is literal. */
-function compile (pattern: string): RegExp {
-  let re = patternCache.get(pattern)
-  if (!re) {
-    re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
-    if (patternCache.size < 10_000) patternCache.set(pattern, re)
+/**
+ * `*` matches any run of characters; everything else is literal. A two-pointer scan rather than a
+ * RegExp: `^a.*a.*a.*…b$` backtracks exponentially (8 stars against a 64-character room blocked
+ * the event loop for 9 s), and the room name is the client's to choose.
+ */
+function globMatch (pattern: string, text: string): boolean {
+  let p = 0
+  let t = 0
+  let star = -1
+  let mark = 0
+  while (t < text.length) {
+    if (pattern[p] === '*') {
+      star = p++
+      mark = t
+    } else if (p < pattern.length && pattern[p] === text[t]) {
+      p++
+      t++
+    } else if (star !== -1) {
+      p = star + 1
+      t = ++mark
+    } else {
+      return false
+    }
   }
-  return re
+  while (pattern[p] === '*') p++
+  return p === pattern.length
 }
 
 /** With no patterns (no `rooms` claim) every room is allowed. */
 export function roomAllowed (patterns: readonly string[] | undefined, room: string): boolean {
-  return patterns === undefined || patterns.some((p) => compile(p).test(room))
+  return patterns === undefined || patterns.some((p) => globMatch(p, room))
 }
