@@ -202,6 +202,16 @@ t.test('logins', async (t) => {
     t.notMatch(JSON.stringify(logs.lines), 'nope', 'a tried password is never logged')
   })
 
+  t.test('a user name without a string password is refused and counted, and the gateway lives on', async (t) => {
+    // admin-ui passed these to bcrypt, which threw in an async middleware: the process ended.
+    const before = gw.app.adminUi.loginFailures
+    for (const auth of [{ username: 'ops' }, { username: 'ops', password: 123 }, { username: ['ops'], password: PASSWORD }]) {
+      await t.rejects(connectAdmin(t, gw, auth as never), { message: 'invalid credentials' }, JSON.stringify(auth))
+    }
+    t.equal(gw.app.adminUi.loginFailures, before + 3)
+    await connectAdmin(t, gw, { username: 'ops', password: PASSWORD })
+  })
+
   t.test('a session id from an earlier login gets in; a stale one is refused but not counted', async (t) => {
     const admin = ioc(`${gw.url}/admin`, { auth: { username: 'ops', password: PASSWORD }, transports: ['websocket'], reconnection: false, forceNew: true })
     t.teardown(() => { admin.disconnect() })
@@ -270,6 +280,12 @@ t.test('operator actions are performed, logged as audit lines without payloads, 
   admin.emit('join', '/nope', 'x', user.id)
   t.match(await logs.waitFor((l) => l.msg === 'admin action refused'), { action: 'join', refused: 'namespace is not served by this gateway' })
   t.equal(gw.io._nsps.has('/nope'), false, 'no namespace was created')
+
+  // Socket.IO throws on a reserved name; uncaught in admin-ui's listener, it ended the process.
+  admin.emit('emit', '/', null, 'disconnect', 'x')
+  t.match(await logs.waitFor((l) => l.msg === 'admin action refused' && l.action === 'emit'),
+    { refused: '"disconnect" is reserved by Socket.IO and cannot be emitted' })
+  t.equal(user.connected, true)
 
   const userId = user.id
   const gone = nextEvent<[string]>(user, 'disconnect')

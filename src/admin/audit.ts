@@ -9,6 +9,9 @@ export const ADMIN_ACTIONS = ['disconnect', 'join', 'leave', 'emit'] as const
 export type AdminAction = typeof ADMIN_ACTIONS[number]
 
 const BY_EVENT: Record<string, AdminAction> = { _disconnect: 'disconnect', join: 'join', leave: 'leave', emit: 'emit' }
+// Socket.IO throws when these are broadcast; thrown inside admin-ui's listener, that would be an
+// uncaught exception and end the process. An operator can type them in the UI's Emit dialog.
+const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
 
 export interface AuditOptions {
   io: Server
@@ -40,6 +43,7 @@ function describe (io: Server, action: AdminAction, args: unknown[]): Line | str
   if (action === 'disconnect') line.closeConnection = args[1] === true
   if (action === 'emit') {
     if (typeof args[2] !== 'string') return 'event name must be a string'
+    if (RESERVED.has(args[2])) return `"${args[2]}" is reserved by Socket.IO and cannot be emitted`
     line.event = args[2]
   }
   return line

@@ -1,10 +1,10 @@
 // Calls admin-ui's instrument() and keeps hold of what it would otherwise leave behind. admin-ui
 // 0.5 starts a 2 s stats timer it never stops, so a closed gateway would go on emitting and stay
 // in memory; and it refuses passwords without telling anyone. Both are observed only for the
-// duration of the synchronous instrument() call.
+// duration of the synchronous instrument() call. Malformed credentials never reach it.
 import { instrument } from '@socket.io/admin-ui'
 import type { Server, Socket } from 'socket.io'
-import { observeRefusals } from './logins.js'
+import { credentialShape, observeRefusals } from './logins.js'
 
 export type InstrumentOptions = Parameters<typeof instrument>[1] & { namespaceName: string }
 
@@ -24,7 +24,11 @@ export function instrumentAdmin (io: Server, options: InstrumentOptions, onRefus
     return timer
   }) as typeof setInterval
   try {
-    observeRefusals(io.of(options.namespaceName), () => { instrument(io, options) }, onRefused)
+    const nsp = io.of(options.namespaceName)
+    observeRefusals(nsp, () => {
+      if (options.auth) nsp.use(credentialShape)
+      instrument(io, options)
+    }, onRefused)
   } finally {
     globalThis.setInterval = realSetInterval
   }

@@ -12,6 +12,20 @@ export function offeredCredentials (socket: Socket): boolean {
 }
 
 /**
+ * Refuses handshakes whose credentials are not strings before admin-ui sees them: admin-ui hands
+ * the password to bcrypt unchecked, and `{ username: 'admin' }` alone made bcrypt throw inside an
+ * async middleware, an unhandled rejection that ended the process (any client, no password).
+ * Same message as admin-ui's refusal, so the UI shows "Invalid credentials".
+ */
+export const credentialShape: Middleware = (socket, next) => {
+  const auth = socket.handshake.auth as Record<string, unknown> | undefined
+  const fields = [auth?.username, auth?.password, auth?.sessionId]
+  const wellFormed = fields.every((v) => v === undefined || typeof v === 'string') &&
+    (auth?.username === undefined || typeof auth.password === 'string')
+  next(wellFormed ? undefined : new Error('invalid credentials'))
+}
+
+/**
  * Runs `install` (which calls `nsp.use`) with every middleware it adds wrapped so that a refusal
  * calls `onRefused`. `nsp.use` is shadowed only for the duration of the synchronous call.
  */
