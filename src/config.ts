@@ -35,7 +35,8 @@ export const ConfigSchema = Type.Object({
   port: setting(port(3000), {
     env: 'PORT', expected: 'an integer from 0 to 65535', description: 'TCP port of the gateway (0 picks a free one)'
   }),
-  host: setting(Type.String({ minLength: 1, default: '0.0.0.0' }), {
+  // Checked here: a typo would otherwise surface as an ENOTFOUND stack trace from listen().
+  host: setting(Type.String({ pattern: '^[A-Za-z0-9_.:%-]{1,253}$', default: '0.0.0.0' }), {
     env: 'HOST', expected: 'a host name or IP address', description: 'Address to listen on'
   }),
   logLevel: setting(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }), {

@@ -72,6 +72,7 @@ const badValues: Array<[Record<string, string>, RegExp]> = [
   [{ TRANSPORTS: 'smoke' }, /^TRANSPORTS: "smoke" is not valid; expected a comma-separated list of polling, websocket$/],
   [{ CORS_ORIGINS: 'not-a-url' }, /^CORS_ORIGINS: "not-a-url" is not valid; expected a comma-separated list of origins/],
   [{ NAMESPACES: 'chat' }, /^NAMESPACES: "chat" is not valid; expected a comma-separated list of namespace names like \/chat,\/support$/],
+  [{ HOST: 'not a host' }, /^HOST: "not a host" is not valid; expected a host name or IP address$/],
   [{ CONNECTION_RECOVERY: 'maybe' }, /^CONNECTION_RECOVERY: "maybe" is not valid; expected true or false$/],
   [{ AUTH_MODE: 'jwt' }, /^AUTH_MODE: "jwt" needs JWT_SECRET \(HS256\) or JWT_PUBLIC_KEY \(RS256\/ES256\); neither is set$/],
   [{ AUTH_MODE: 'ldap' }, /^AUTH_MODE: "ldap" is not valid; expected none or jwt$/],
@@ -86,6 +87,12 @@ for (const [env, line] of badValues) {
     t.equal(err.message.split('\n').length, 1)
   })
 }
+
+t.test('HOST takes names, IPv4 and IPv6 addresses', async (t) => {
+  for (const host of ['localhost', 'gateway.internal', '127.0.0.1', '::', '::1', 'fe80::1%eth0', 'my_service']) {
+    t.equal(resolveConfig(fromEnv({ HOST: host })).host, host)
+  }
+})
 
 t.test('secret values are never echoed back', async (t) => {
   const secret = 'hunter2-is-short'
