@@ -38,14 +38,8 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
         next(new HandshakeError(SocketErrorCode.AuthInvalid, 'Authentication failed'))
       })
     })
-    nsp.on('connection', (socket) => {
-      // A drain waits for the acks a client is owed before closing its connection.
-      socket.use((packet, next) => {
-        const last = packet.length - 1
-        if (typeof packet[last] === 'function') packet[last] = connections.track(socket.conn, packet[last])
-        next()
-      })
-    })
+    // A drain waits for the acks a client is owed before closing its connection.
+    connections.instrument(nsp)
     serveChat(nsp, config)
   }
 }, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle'] })

@@ -1,0 +1,58 @@
+// Every counter and histogram the gateway keeps, with its name and help text; docs/metrics.md
+// describes the same list (test/metrics/docs.test.ts keeps the two equal). Gauges are computed
+// at scrape time and live next to their sources (gauges.ts).
+import type { Registry } from 'prom-client'
+import { FastCounter, FastHistogram } from './families.js'
+
+export interface Buckets {
+  /** Seconds; every latency histogram. */
+  latency: readonly number[]
+  /** Seconds; connection duration. */
+  connection: readonly number[]
+}
+
+export type Catalog = ReturnType<typeof createCatalog>
+
+export function createCatalog (registry: Registry, prefix: string, buckets: Buckets) {
+  const counter = (name: string, help: string, labels: string[] = []) =>
+    new FastCounter(prefix + name, help, labels).register(registry)
+  const histogram = (name: string, help: string, labels: string[], bounds: readonly number[]) =>
+    new FastHistogram(prefix + name, help, labels, bounds).register(registry)
+  const latency = (name: string, help: string, labels: string[] = []) => histogram(name, help, labels, buckets.latency)
+
+  return {
+    // Connections
+    connects: counter('socket_connects_total', 'Sockets that joined a namespace (after its middlewares accepted them)', ['namespace']),
+    disconnects: counter('socket_disconnects_total', 'Sockets that left a namespace, by Socket.IO disconnect reason', ['namespace', 'reason']),
+    connectErrors: counter('socket_connect_errors_total', 'Namespace connections refused (connect_error sent to the client), by reason', ['namespace', 'reason']),
+    handshakeErrors: counter('engine_handshake_errors_total', 'engine.io requests refused before any socket existed, by engine.io error', ['reason']),
+    upgrades: counter('engine_upgrades_total', 'engine.io connections that upgraded their transport, by the new transport', ['transport']),
+    connectionDuration: histogram('engine_connection_duration_seconds', 'Lifetime of closed engine.io connections', [], buckets.connection),
+    recoveries: counter('connection_recoveries_total', 'Reconnections that asked for connection state recovery, by outcome (recovered, not_recovered)', ['namespace', 'outcome']),
+    // Latency
+    heartbeat: latency('heartbeat_rtt_seconds', 'engine.io heartbeat round trip: ping sent by the server to pong received, per connection'),
+    ackRtt: latency('server_ack_rtt_seconds', 'Server-to-client events with an ack (emitWithAck, timeout().emit): emit to ack received', ['namespace']),
+    ackTimeouts: counter('server_ack_timeouts_total', 'Server-to-client acks that timed out (timeout().emit / emitWithAck)', ['namespace']),
+    handler: latency('event_handler_duration_seconds', 'Client-to-server events with an ack: event received to ack sent', ['namespace', 'event']),
+    publishHandoff: latency('publish_handoff_seconds', 'Publish API: request received to the event handed to the adapter for delivery', ['namespace']),
+    // Throughput
+    received: counter('events_received_total', 'Events received from clients', ['namespace', 'event']),
+    sent: counter('events_sent_total', 'Events emitted by the server: one per socket.emit and one per broadcast, whatever its recipients', ['namespace', 'event']),
+    broadcasts: counter('broadcasts_total', 'Broadcasts (to a namespace or rooms) emitted on this node', ['namespace']),
+    recipients: counter('broadcast_recipients_total', 'Local sockets the broadcasts of this node were handed to', ['namespace']),
+    packetsReceived: counter('engine_packets_received_total', 'engine.io packets received (heartbeats included), by transport', ['transport']),
+    packetsSent: counter('engine_packets_sent_total', 'engine.io packets sent (heartbeats and handshakes included), by transport', ['transport']),
+    bytesReceived: counter('engine_bytes_received_total', 'Bytes of the engine.io packets received, as encoded on the wire, by transport', ['transport']),
+    bytesSent: counter('engine_bytes_sent_total', 'Bytes of the engine.io packets sent, as encoded on the wire, by transport', ['transport']),
+    publishRequests: counter('publish_requests_total', 'Publish API requests (POST /api/v1/publish), by HTTP status', ['status_code']),
+    // Fan-out
+    fanout: latency('broadcast_fanout_seconds', 'Time to hand one broadcast to every local recipient', ['namespace']),
+    // State
+    roomJoins: counter('room_joins_total', 'Sockets joining a room (not counting the private room of each socket)', ['namespace']),
+    roomLeaves: counter('room_leaves_total', 'Sockets leaving a room, disconnections included (private rooms not counted)', ['namespace']),
+    // Protection
+    refused: counter('events_refused_total', 'Client events refused: answered { ok: false } (by error code) or rate limited', ['namespace', 'reason']),
+    // Process
+    http: latency('http_request_duration_seconds', 'HTTP requests served by Fastify, by route pattern', ['method', 'route', 'status_code'])
+  }
+}

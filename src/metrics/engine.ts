@@ -1,0 +1,165 @@
+// engine.io-level instrumentation: connections by transport, packets and bytes as encoded on
+// the wire, heartbeat round trips, upgrades, handshake and connect errors, slow clients. Two
+// listeners per connection ('packet' in, 'packetCreate' out) carry all of it; sizes come from
+// the packet as engine.io encodes it, never from serialising a payload again.
+import { performance } from 'node:perf_hooks'
+import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
+import type { Catalog } from './catalog.js'
+import type { CounterSeries } from './families.js'
+import { handshakeError } from './labels.js'
+import type { NamespaceStates } from './namespaces.js'
+
+interface Packet { type: string, data?: unknown }
+interface Transport { name: string }
+interface Conn {
+  id: string
+  transport: Transport
+  writeBuffer: unknown[]
+  readyState: string
+  getAvailableUpgrades: () => string[]
+  on: (event: string, fn: (...args: never[]) => void) => void
+  once: (event: string, fn: (...args: never[]) => void) => void
+}
+
+/** One transport's counters and its number of open connections. */
+class TransportState {
+  open = 0
+  readonly packetsIn: CounterSeries
+  readonly packetsOut: CounterSeries
+  readonly bytesIn: CounterSeries
+  readonly bytesOut: CounterSeries
+  /** Polling carries binary as "b" + base64; WebSocket sends it as a raw binary frame. */
+  readonly base64Binary: boolean
+
+  constructor (catalog: Catalog, readonly name: string) {
+    this.packetsIn = catalog.packetsReceived.series(name)
+    this.packetsOut = catalog.packetsSent.series(name)
+    this.bytesIn = catalog.bytesReceived.series(name)
+    this.bytesOut = catalog.bytesSent.series(name)
+    this.base64Binary = name === 'polling'
+  }
+}
+
+const CONNECT_ERROR = 52 // '4': socket.io CONNECT_ERROR packet, inside an engine.io message
+
+export class EngineInstrumentation {
+  readonly #transports = new Map<string, TransportState>()
+  /** Connections seen with a long outbound buffer; re-checked (and pruned) at each scrape. */
+  readonly #suspects = new Set<Conn>()
+  // A broadcast hands the same encoded string to every recipient: its size is computed once.
+  #lastString = ''
+  #lastLength = 1
+
+  constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number) {
+    for (const name of ['polling', 'websocket']) this.transport(name)
+  }
+
+  transport (name: string): TransportState {
+    let t = this.#transports.get(name)
+    if (!t) this.#transports.set(name, t = new TransportState(this.catalog, name))
+    return t
+  }
+
+  get transports (): Iterable<TransportState> {
+    return this.#transports.values()
+  }
+
+  attach (engine: EngineServer): void {
+    engine.on('connection', (conn: EngineSocket) => this.#connection(conn as unknown as Conn, engine))
+    engine.on('connection_error', (err: { code?: unknown }) => { this.catalog.handshakeErrors.series(handshakeError(err.code)).value++ })
+  }
+
+  /** Slow clients now, and the packets waiting in their buffers; O(slow clients), not O(sockets). */
+  slowClients (): { clients: number, packets: number } {
+    let clients = 0
+    let packets = 0
+    for (const conn of this.#suspects) {
+      const waiting = conn.writeBuffer.length
+      if (conn.readyState === 'closed' || waiting < this.slowPackets) {
+        this.#suspects.delete(conn)
+        continue
+      }
+      clients++
+      packets += waiting
+    }
+    return { clients, packets }
+  }
+
+  #size (packet: Packet, t: TransportState): number {
+    const data = packet.data
+    if (data === undefined) return 1
+    if (typeof data === 'string') {
+      if (data !== this.#lastString) {
+        this.#lastString = data
+        this.#lastLength = 1 + Buffer.byteLength(data)
+      }
+      return this.#lastLength
+    }
+    const n = (data as ArrayBufferLike).byteLength ?? 0
+    return t.base64Binary ? 1 + 4 * Math.ceil(n / 3) : n
+  }
+
+  #connection (conn: Conn, engine: EngineServer): void {
+    let t = this.transport(conn.transport.name)
+    t.open++
+    const openedAt = performance.now()
+    let pingAt = 0
+    // The handshake ("open" packet) left before this listener existed: counted from its fields.
+    const opts = (engine as unknown as { opts: { pingInterval: number, pingTimeout: number, maxHttpBufferSize: number } }).opts
+    const open = JSON.stringify({ sid: conn.id, upgrades: conn.getAvailableUpgrades(), pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout, maxPayload: opts.maxHttpBufferSize })
+    t.packetsOut.value++
+    t.bytesOut.value += 1 + Buffer.byteLength(open)
+
+    conn.on('packet', (packet: Packet) => {
+      t.packetsIn.value++
+      t.bytesIn.value += this.#size(packet, t)
+      if (packet.type === 'pong' && pingAt !== 0) {
+        this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
+        pingAt = 0
+      }
+    })
+    conn.on('packetCreate', (packet: Packet) => {
+      t.packetsOut.value++
+      t.bytesOut.value += this.#size(packet, t)
+      if (packet.type === 'message') {
+        if (typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
+      } else if (packet.type === 'ping') {
+        pingAt = performance.now()
+      }
+      if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
+    })
+    conn.on('upgrade', (transport: Transport) => {
+      t.open--
+      t = this.transport(transport.name)
+      t.open++
+      this.catalog.upgrades.series(transport.name).value++
+    })
+    conn.once('close', () => {
+      t.open--
+      this.catalog.connectionDuration.series().observe((performance.now() - openedAt) / 1000)
+      this.#suspects.delete(conn)
+    })
+  }
+
+  /** `4/nsp,{"message":…,"data":{"code":…}}`: decoded only on this (rare) path. */
+  #connectError (encoded: string): void {
+    const comma = encoded.indexOf(',')
+    const named = encoded[1] === '/'
+    const nspName = named ? encoded.slice(1, comma) : '/'
+    let body: { message?: unknown, data?: { code?: unknown } } = {}
+    try {
+      body = JSON.parse(named ? encoded.slice(comma + 1) : encoded.slice(1)) as typeof body
+    } catch {}
+    const state = this.states.named(nspName)
+    const reason = !state
+      ? 'unknown namespace'
+      : connectErrorReason(body.data?.code)
+    this.catalog.connectErrors.series(state?.label ?? '_unknown', reason).value++
+  }
+}
+
+function connectErrorReason (code: unknown): string {
+  if (code === 'SG_AUTH_REQUIRED' || code === 'SG_AUTH_INVALID' || code === 'SG_TOKEN_EXPIRED') return 'auth refused'
+  if (code === 'SG_DRAINING') return 'draining'
+  return 'middleware error'
+}

@@ -1,0 +1,86 @@
+// The gateway's Prometheus instrumentation: one registry per app (never prom-client's global
+// one, so two gateways live in one process), fed by engine.io- and Socket.IO-level hooks whose
+// per-packet work is a few field increments. src/plugins/metrics.ts serves it.
+import { Registry } from 'prom-client'
+import type { Server } from 'socket.io'
+import type { Connections } from '../realtime/connections.js'
+import { createCatalog, type Catalog } from './catalog.js'
+import { EngineInstrumentation } from './engine.js'
+import type { HistogramSeries } from './families.js'
+import { registerGauges } from './gauges.js'
+import { NamespaceState, NamespaceStates } from './namespaces.js'
+import { processMetrics } from './process.js'
+import { PROMETHEUS, OPENMETRICS, renderOpenMetrics } from './render.js'
+import { SocketInstrumentation } from './sockets.js'
+
+export interface MetricsOptions {
+  /** Prefix of every gateway metric (not of the standard process_/nodejs_ ones). @default 'socketgate_' */
+  prefix: string
+  /** Distinct event names per namespace that become labels. @default 50 */
+  eventLabelLimit: number
+  latencyBuckets: readonly number[]
+  connectionBuckets: readonly number[]
+  roomSizeBuckets: readonly number[]
+  /** Outbound buffer length (packets) from which a connection counts as slow. @default 100 */
+  slowClientPackets: number
+}
+
+/** What other plugins may report; a no-op when metrics are off. */
+export interface MetricsApi {
+  /** Publish API: the event was handed to the adapter `elapsedMs` after the request arrived. */
+  published: (namespace: string, elapsedMs: number) => void
+  /** A client event refused before any handler (rate limiter, …), by a short fixed reason. */
+  refused: (namespace: string, reason: string) => void
+}
+
+export class GatewayMetrics implements MetricsApi {
+  readonly registry = new Registry()
+  readonly #catalog: Catalog
+  readonly #states: NamespaceStates
+  readonly #publish = new Map<string, HistogramSeries>()
+
+  constructor (io: Server, connections: Connections, opts: MetricsOptions) {
+    this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets })
+    this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets))
+    const engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
+    engine.attach(io.engine)
+    const sockets = new SocketInstrumentation(this.#states, connections)
+    const namespace = (nsp: Parameters<typeof sockets.namespace>[0]): void => {
+      connections.instrument(nsp)
+      sockets.namespace(nsp)
+    }
+    for (const nsp of io._nsps.values()) namespace(nsp)
+    io.on('new_namespace', namespace)
+    registerGauges(this.registry, opts.prefix, io, this.#states, engine)
+    processMetrics(this.registry, opts.prefix)
+  }
+
+  published (namespace: string, elapsedMs: number): void {
+    let series = this.#publish.get(namespace)
+    if (!series) {
+      const label = this.#states.named(namespace)?.label
+      if (label === undefined) return
+      this.#publish.set(namespace, series = this.#catalog.publishHandoff.series(label))
+    }
+    series.observe(elapsedMs / 1000)
+  }
+
+  refused (namespace: string, reason: string): void {
+    this.#states.named(namespace)?.refused(reason).inc()
+  }
+
+  /** An HTTP response; `route` is the route pattern (bounded), never the raw URL. */
+  http (method: string, route: string, status: number, seconds: number): void {
+    this.#catalog.http.series(method, route, String(status)).observe(seconds)
+  }
+
+  publishStatus (status: number): void {
+    this.#catalog.publishRequests.series(String(status)).value++
+  }
+
+  async render (openMetrics: boolean): Promise<{ body: string, contentType: string }> {
+    return openMetrics
+      ? { body: await renderOpenMetrics(this.registry), contentType: OPENMETRICS }
+      : { body: await this.registry.metrics(), contentType: PROMETHEUS }
+  }
+}

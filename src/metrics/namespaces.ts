@@ -1,0 +1,135 @@
+// One state object per namespace label, holding the series of that namespace so that the hot
+// path never builds a label set. Dynamic namespaces (io.of(/regex/) or io.of(fn)) fold into
+// their parent's label, so a namespace per tenant does not make a series per tenant.
+import { performance } from 'node:perf_hooks'
+import type { Namespace, Server } from 'socket.io'
+import type { AckedEvent } from '../realtime/connections.js'
+import { SocketErrorCode } from '../errors.js'
+import type { Catalog } from './catalog.js'
+import type { CounterSeries, HistogramSeries } from './families.js'
+import { EventTable, disconnectReason } from './labels.js'
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SocketErrorCode))
+
+/** The series of one event name in one namespace; also where its acks are timed. */
+export class EventSlot implements AckedEvent {
+  // Each series is created on first use: a name only ever sent gets no "received" series.
+  #received?: CounterSeries
+  #sent?: CounterSeries
+  #handler?: HistogramSeries
+
+  constructor (private readonly ns: NamespaceState, readonly event: string) {}
+
+  received (): void {
+    (this.#received ??= this.ns.catalog.received.series(this.ns.label, this.event)).value++
+  }
+
+  sent (): void {
+    (this.#sent ??= this.ns.catalog.sent.series(this.ns.label, this.event)).value++
+  }
+
+  acked (receivedAt: number, response: unknown): void {
+    this.#handler ??= this.ns.catalog.handler.series(this.ns.label, this.event)
+    this.#handler.observe((performance.now() - receivedAt) / 1000)
+    if (typeof response === 'object' && response !== null && (response as { ok?: unknown }).ok === false) {
+      const code = (response as { error?: { code?: unknown } }).error?.code
+      this.ns.refused(typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'other').inc()
+    }
+  }
+}
+
+export class NamespaceState {
+  readonly events: EventTable<EventSlot>
+  readonly connects: CounterSeries
+  readonly broadcasts: CounterSeries
+  readonly recipients: CounterSeries
+  readonly fanout: HistogramSeries
+  readonly ackRtt: HistogramSeries
+  readonly ackTimeouts: CounterSeries
+  readonly roomJoins: CounterSeries
+  readonly roomLeaves: CounterSeries
+  /** Rooms of this namespace by size bucket (not cumulative); index = bucket of `roomSizeBounds`. */
+  readonly roomsBySize: Float64Array
+  readonly #disconnects = new Map<string, CounterSeries>()
+  readonly #refused = new Map<string, CounterSeries>()
+
+  constructor (readonly catalog: Catalog, readonly label: string, eventLimit: number, readonly roomSizeBounds: readonly number[]) {
+    this.events = new EventTable(eventLimit, (event) => new EventSlot(this, event))
+    this.connects = catalog.connects.series(label)
+    this.broadcasts = catalog.broadcasts.series(label)
+    this.recipients = catalog.recipients.series(label)
+    this.fanout = catalog.fanout.series(label)
+    this.ackRtt = catalog.ackRtt.series(label)
+    this.ackTimeouts = catalog.ackTimeouts.series(label)
+    this.roomJoins = catalog.roomJoins.series(label)
+    this.roomLeaves = catalog.roomLeaves.series(label)
+    this.roomsBySize = new Float64Array(roomSizeBounds.length + 1)
+  }
+
+  disconnect (reason: string): CounterSeries {
+    const r = disconnectReason(reason)
+    let s = this.#disconnects.get(r)
+    if (!s) this.#disconnects.set(r, s = this.catalog.disconnects.series(this.label, r))
+    return s
+  }
+
+  refused (reason: string): CounterSeries {
+    let s = this.#refused.get(reason)
+    if (!s) this.#refused.set(reason, s = this.catalog.refused.series(this.label, reason))
+    return s
+  }
+
+  /** A room of this namespace went from `from` to `to` sockets (0: it does not exist). */
+  roomResized (from: number, to: number): void {
+    const a = from === 0 ? -1 : bucketOf(this.roomSizeBounds, from)
+    const b = to === 0 ? -1 : bucketOf(this.roomSizeBounds, to)
+    if (a === b) return
+    if (a >= 0) this.roomsBySize[a]!--
+    if (b >= 0) this.roomsBySize[b]!++
+  }
+}
+
+function bucketOf (bounds: readonly number[], value: number): number {
+  let i = 0
+  while (i < bounds.length && value > bounds[i]!) i++
+  return i
+}
+
+/** Finds the state of a namespace: its own, or its dynamic parent's. */
+export class NamespaceStates {
+  readonly #byLabel = new Map<string, NamespaceState>()
+  readonly #byNamespace = new WeakMap<Namespace, NamespaceState>()
+
+  constructor (private readonly io: Server, private readonly make: (label: string) => NamespaceState) {}
+
+  of (nsp: Namespace): NamespaceState {
+    let state = this.#byNamespace.get(nsp)
+    if (!state) {
+      const label = this.labelOf(nsp)
+      state = this.#byLabel.get(label)
+      if (!state) this.#byLabel.set(label, state = this.make(label))
+      this.#byNamespace.set(nsp, state)
+    }
+    return state
+  }
+
+  /** For a namespace name, if this node serves it. */
+  named (name: string): NamespaceState | undefined {
+    const nsp = this.io._nsps.get(name)
+    return nsp ? this.of(nsp) : undefined
+  }
+
+  all (): IterableIterator<NamespaceState> {
+    return this.#byLabel.values()
+  }
+
+  private labelOf (nsp: Namespace): string {
+    const io = this.io as unknown as {
+      parentNamespacesFromRegExp: Map<RegExp, { children: Set<Namespace> }>
+      parentNsps: Map<unknown, { name: string, children: Set<Namespace> }>
+    }
+    for (const [regex, parent] of io.parentNamespacesFromRegExp) if (parent.children.has(nsp)) return String(regex)
+    for (const parent of io.parentNsps.values()) if (parent.children.has(nsp)) return parent.name
+    return nsp.name
+  }
+}

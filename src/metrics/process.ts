@@ -1,0 +1,58 @@
+// prom-client's default Node.js metrics, minus those whose scrape walks every open socket, plus
+// build information. Measured at 10 000 sockets: `process_open_fds` reads the whole fd table
+// (~9 ms) and `nodejs_active_handles`/`_resources` build an array of every handle (~4.5 ms), on
+// the event loop that serves every client. Their flat-cost stand-ins are here and in gauges.ts.
+import { readFileSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
+
+/** Default metrics that cost O(open sockets) per scrape. */
+export const REPLACED_DEFAULTS = [
+  'process_open_fds',
+  'nodejs_active_handles', 'nodejs_active_handles_total',
+  'nodejs_active_resources', 'nodejs_active_resources_total'
+]
+
+const FD_DIR = '/proc/self/fd'
+
+/** Linux ≥ 6.2 reports the number of open fds as the size of /proc/self/fd: one stat, any fd count. */
+function openFdsCounter (): (() => number) | undefined {
+  try {
+    if (statSync(FD_DIR).size > 0) return () => statSync(FD_DIR).size
+  } catch {}
+  return undefined
+}
+
+function packageVersion (path: string): string {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function processMetrics (registry: Registry, prefix: string): void {
+  collectDefaultMetrics({ register: registry })
+  for (const name of REPLACED_DEFAULTS) registry.removeSingleMetric(name)
+
+  const openFds = openFdsCounter()
+  if (openFds) {
+    new Gauge({
+      name: 'process_open_fds',
+      help: 'Number of open file descriptors (one stat of /proc/self/fd, whatever their number).',
+      registers: [registry],
+      collect () { this.set(openFds()) }
+    })
+  }
+
+  const require = createRequire(import.meta.url)
+  const socketIoVersion = packageVersion(join(dirname(require.resolve('socket.io')), '..', 'package.json'))
+  const version = packageVersion(new URL('../../package.json', import.meta.url).pathname)
+  new Gauge({
+    name: `${prefix}build_info`,
+    help: 'Always 1; the labels say which gateway, Socket.IO and Node.js versions run.',
+    labelNames: ['version', 'socketio_version', 'node_version'],
+    registers: [registry]
+  }).set({ version, socketio_version: socketIoVersion, node_version: process.version }, 1)
+}

@@ -1,0 +1,152 @@
+// Socket.IO-level instrumentation: namespace connections, events in both directions, acks,
+// broadcasts and rooms. Client→server events arrive through the one per-packet middleware that
+// Connections already runs (see InboundObserver); nothing here runs per recipient of a broadcast.
+import { performance } from 'node:perf_hooks'
+import type { Namespace, Socket } from 'socket.io'
+import type { Connections, InboundObserver } from '../realtime/connections.js'
+import type { NamespaceState, NamespaceStates } from './namespaces.js'
+
+type Room = string
+interface BroadcastOptions { rooms: Set<Room>, except?: Set<Room> }
+interface Packet { data?: unknown[] }
+interface Adapter {
+  rooms: Map<Room, Set<string>>
+  sids: Map<string, Set<Room>>
+  broadcast: (packet: Packet, opts: BroadcastOptions) => unknown
+  broadcastWithAck: (packet: Packet, opts: BroadcastOptions, clientCount: (n: number) => void, ack: (...args: unknown[]) => void) => unknown
+  on: (event: 'join-room' | 'leave-room', fn: (room: Room, id: string) => void) => void
+}
+type AnyFn = (...args: unknown[]) => unknown
+
+/**
+ * Sockets a broadcast reaches on this node, from room sizes: O(1) for a namespace-wide or
+ * one-room broadcast (plus the size of `except`, usually the sender alone). Only a broadcast to
+ * several rooms at once walks their members, as the adapter itself does to deduplicate them.
+ */
+export function recipientCount (adapter: Adapter, opts: BroadcastOptions): number {
+  const rooms = opts.rooms
+  let members: Set<string> | undefined
+  let count: number
+  if (rooms.size === 0) {
+    count = adapter.sids.size
+  } else if (rooms.size === 1) {
+    for (const room of rooms) members = adapter.rooms.get(room)
+    if (!members) return 0
+    count = members.size
+  } else {
+    members = new Set()
+    for (const room of rooms) for (const id of adapter.rooms.get(room) ?? []) members.add(id)
+    count = members.size
+  }
+  if (opts.except && opts.except.size > 0) {
+    const excluded = new Set<string>()
+    for (const room of opts.except) {
+      for (const id of adapter.rooms.get(room) ?? []) {
+        if (!excluded.has(id) && (members ? members.has(id) : adapter.sids.has(id))) excluded.add(id)
+      }
+    }
+    count -= excluded.size
+  }
+  return count
+}
+
+export class SocketInstrumentation {
+  /** Set while a socket.emit runs: with connection state recovery it goes through adapter.broadcast. */
+  #directEmit = false
+  readonly #done = new WeakSet<Namespace>()
+
+  constructor (private readonly states: NamespaceStates, connections: Connections) {
+    const observer: InboundObserver = (socket) => {
+      const events = this.states.of(socket.nsp).events
+      return (event) => {
+        const slot = events.slot(event)
+        slot.received()
+        return slot
+      }
+    }
+    connections.observe(observer)
+  }
+
+  namespace (nsp: Namespace): void {
+    if (this.#done.has(nsp)) return
+    this.#done.add(nsp)
+    const state = this.states.of(nsp)
+    nsp.on('connection', (socket: Socket) => this.#socket(state, socket))
+    this.#adapter(state, nsp.adapter as unknown as Adapter)
+  }
+
+  #socket (state: NamespaceState, socket: Socket): void {
+    state.connects.value++
+    if (socket.recovered) state.catalog.recoveries.series(state.label, 'recovered').value++
+    else if (typeof (socket.handshake.auth as { pid?: unknown } | undefined)?.pid === 'string') {
+      state.catalog.recoveries.series(state.label, 'not_recovered').value++
+    }
+    socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
+
+    const emit = socket.emit as unknown as AnyFn
+    const flags = (socket as unknown as { flags: { timeout?: number } })
+    const direct = (ev: unknown, ...args: unknown[]): boolean => {
+      const last = args.length - 1
+      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, flags.flags.timeout !== undefined, args[last] as AnyFn)
+      this.#directEmit = true
+      try {
+        emit.call(socket, ev, ...args)
+      } finally {
+        this.#directEmit = false
+      }
+      state.events.slot(ev).sent()
+      return true
+    }
+    ;(socket as unknown as { emit: typeof direct }).emit = direct
+  }
+
+  #timeAck (state: NamespaceState, withTimeout: boolean, ack: AnyFn): AnyFn {
+    const sentAt = performance.now()
+    return function (this: unknown, ...args: unknown[]) {
+      if (withTimeout && args[0] instanceof Error) state.ackTimeouts.value++
+      else state.ackRtt.observe((performance.now() - sentAt) / 1000)
+      return ack.apply(this, args)
+    }
+  }
+
+  #adapter (state: NamespaceState, adapter: Adapter): void {
+    const broadcast = adapter.broadcast
+    const broadcastWithAck = adapter.broadcastWithAck
+    adapter.broadcast = (packet, opts) => {
+      if (this.#directEmit) return broadcast.call(adapter, packet, opts)
+      const recipients = recipientCount(adapter, opts)
+      const start = performance.now()
+      const result = broadcast.call(adapter, packet, opts)
+      state.fanout.observe((performance.now() - start) / 1000)
+      state.broadcasts.value++
+      state.recipients.value += recipients
+      state.events.slot(packet.data?.[0]).sent()
+      return result
+    }
+    adapter.broadcastWithAck = (packet, opts, clientCount, ack) => {
+      const start = performance.now()
+      // The adapter counts the sockets it wrote to; no need to count them again.
+      const result = broadcastWithAck.call(adapter, packet, opts, (n) => {
+        state.recipients.value += n
+        clientCount(n)
+      }, ack)
+      state.fanout.observe((performance.now() - start) / 1000)
+      state.broadcasts.value++
+      state.events.slot(packet.data?.[0]).sent()
+      return result
+    }
+    // Every socket joins a private room named after its id: not a room anyone chose.
+    adapter.on('join-room', (room, id) => {
+      if (room === id) return
+      state.roomJoins.value++
+      const size = adapter.rooms.get(room)?.size ?? 0
+      state.roomResized(size - 1, size)
+    })
+    adapter.on('leave-room', (room, id) => {
+      if (room === id) return
+      state.roomLeaves.value++
+      const size = adapter.rooms.get(room)?.size ?? 0
+      state.roomResized(size + 1, size)
+    })
+  }
+}

@@ -1,0 +1,101 @@
+// Serves the Prometheus metrics: GET /metrics on the main port, or on METRICS_PORT alone so it
+// need not be public. Text format by default, OpenMetrics when the scraper's Accept asks for it.
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import fp from 'fastify-plugin'
+import type { Registry } from 'prom-client'
+import { parseBuckets, type Config } from '../config.js'
+import { NotFound } from '../errors.js'
+import { GatewayMetrics, type MetricsApi } from '../metrics/index.js'
+import { wantsOpenMetrics } from '../metrics/render.js'
+
+export interface AppMetrics extends MetricsApi {
+  /** The app's own registry; undefined when METRICS_ENABLED=false. */
+  registry: Registry | undefined
+  /** Where the separate metrics listener is (METRICS_PORT), once the gateway is ready. */
+  address: () => AddressInfo | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: AppMetrics
+  }
+}
+
+/** The publish route, whose requests are also counted by status (publish_requests_total). */
+const PUBLISH_ROUTE = '/api/v1/publish'
+
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, published: () => {}, refused: () => {} }
+
+function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => void): HttpServer {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (req.method !== 'GET' || path !== '/metrics') {
+      const err = new NotFound(req.method, path)
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' })
+      res.end(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }))
+      return
+    }
+    metrics.render(wantsOpenMetrics(req.headers.accept)).then(({ body, contentType }) => {
+      res.writeHead(200, { 'content-type': contentType })
+      res.end(body)
+    }, (err: unknown) => {
+      onError(err)
+      res.writeHead(500).end()
+    })
+  })
+}
+
+export default fp<{ config: Config }>(async (app, { config }) => {
+  if (!config.metricsEnabled) {
+    app.decorate('metrics', disabled)
+    return
+  }
+  const metrics = new GatewayMetrics(app.io, app.connections, {
+    prefix: config.metricsPrefix,
+    eventLabelLimit: config.metricsEventLabelLimit,
+    latencyBuckets: parseBuckets(config.metricsLatencyBuckets),
+    connectionBuckets: parseBuckets(config.metricsConnectionBuckets),
+    roomSizeBuckets: parseBuckets(config.metricsRoomSizeBuckets),
+    slowClientPackets: config.metricsSlowClientPackets
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? '(unmatched)'
+    metrics.http(req.method, route, reply.statusCode, reply.elapsedTime / 1000)
+    if (route === PUBLISH_ROUTE) metrics.publishStatus(reply.statusCode)
+  })
+
+  let listener: HttpServer | undefined
+  if (config.metricsPort === undefined) {
+    app.get('/metrics', { logLevel: 'warn' }, async (req, reply) => {
+      const { body, contentType } = await metrics.render(wantsOpenMetrics(req.headers.accept))
+      return reply.type(contentType).send(body)
+    })
+  } else {
+    const port = config.metricsPort
+    listener = separateListener(metrics, (err) => app.log.error({ err }, 'rendering metrics failed'))
+    // onReady, not onListen: a port already in use then fails the gateway's start.
+    app.addHook('onReady', async () => {
+      await new Promise<void>((resolve, reject) => {
+        listener!.once('error', reject)
+        listener!.listen(port, config.host, () => {
+          listener!.off('error', reject)
+          resolve()
+        })
+      })
+    })
+    app.addHook('onClose', async () => {
+      if (!listener!.listening) return
+      listener!.closeAllConnections()
+      await new Promise<void>((resolve) => { listener!.close(() => resolve()) })
+    })
+  }
+
+  app.decorate('metrics', {
+    registry: metrics.registry,
+    address: () => (listener?.address() as AddressInfo | null) ?? undefined,
+    published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
+    refused: (namespace: string, reason: string) => metrics.refused(namespace, reason)
+  } satisfies AppMetrics)
+}, { fastify: '5.x', name: 'metrics', dependencies: ['socket-io'] })

@@ -1,0 +1,109 @@
+import { once } from 'node:events'
+import t from 'tap'
+import type { Socket } from 'socket.io'
+import { HandshakeError, SocketErrorCode } from '../../src/errors.js'
+import { connectClient, startGateway, type TestGateway } from '../../src/testing.js'
+import { RawClient, histogramCount, scrape, value } from './helpers.js'
+
+const serverSocket = (gw: TestGateway, id: string | undefined, nsp = '/'): Socket => {
+  const socket = gw.io.of(nsp).sockets.get(id!)
+  if (!socket) throw new Error(`no server socket ${id}`)
+  return socket as unknown as Socket
+}
+
+t.test('connects and disconnects count by namespace and reason, and the gauges return to 0', async (t) => {
+  const gw = await startGateway(t, { namespaces: ['/chat'] })
+  const main = await Promise.all([1, 2, 3].map(() => connectClient(t, gw)))
+  const chat = await Promise.all([1, 2].map(() => connectClient(t, gw, { nsp: '/chat' })))
+
+  let s = await scrape(gw)
+  t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 3)
+  t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/chat' }), 2)
+  t.equal(value(s, 'socketgate_sockets_connected', { namespace: '/' }), 3)
+  t.equal(value(s, 'socketgate_sockets_connected', { namespace: '/chat' }), 2)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 5)
+
+  const gone = [...main.map((c) => serverSocket(gw, c.id)), ...chat.map((c) => serverSocket(gw, c.id, '/chat'))]
+    .map((socket) => Promise.all([once(socket, 'disconnect'), once(socket.conn, 'close')]))
+  main[0]!.disconnect() // client namespace disconnect
+  serverSocket(gw, main[1]!.id).disconnect(true) // server namespace disconnect
+  main[2]!.io.engine.close() // transport close
+  chat[0]!.disconnect()
+  chat[1]!.disconnect()
+  await Promise.all(gone)
+
+  s = await scrape(gw)
+  t.equal(value(s, 'socketgate_socket_disconnects_total', { namespace: '/', reason: 'client namespace disconnect' }), 1)
+  t.equal(value(s, 'socketgate_socket_disconnects_total', { namespace: '/', reason: 'server namespace disconnect' }), 1)
+  t.equal(value(s, 'socketgate_socket_disconnects_total', { namespace: '/', reason: 'transport close' }), 1)
+  t.equal(value(s, 'socketgate_socket_disconnects_total', { namespace: '/chat', reason: 'client namespace disconnect' }), 2)
+  t.equal(value(s, 'socketgate_sockets_connected', { namespace: '/' }), 0)
+  t.equal(value(s, 'socketgate_sockets_connected', { namespace: '/chat' }), 0)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 0)
+  t.equal(value(s, 'socketgate_rooms', { namespace: '/' }), 0)
+  t.equal(histogramCount(s, 'socketgate_engine_connection_duration_seconds'), 5)
+})
+
+t.test('refused connections count by reason: auth refused, unknown namespace', async (t) => {
+  const gw = await startGateway(t, {
+    authenticate: async ({ auth }) => {
+      if (auth.token !== 'good') throw new HandshakeError(SocketErrorCode.AuthInvalid, 'bad token')
+      return { id: 'u1' }
+    }
+  })
+  for (let i = 0; i < 3; i++) {
+    await t.rejects(connectClient(t, gw, { auth: { token: 'bad' } }), { message: 'bad token', data: { code: 'SG_AUTH_INVALID' } })
+  }
+  await connectClient(t, gw, { auth: { token: 'good' } })
+  await t.rejects(connectClient(t, gw, { nsp: '/nope', auth: { token: 'good' } }), { message: 'Invalid namespace' })
+
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_socket_connect_errors_total', { namespace: '/', reason: 'auth refused' }), 3)
+  t.equal(value(s, 'socketgate_socket_connect_errors_total', { namespace: '_unknown', reason: 'unknown namespace' }), 1)
+  t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 1)
+  t.equal(s.get('socketgate_socket_connect_errors_total')!.values.length, 2, 'no series named after the unknown namespace')
+})
+
+t.test('engine.io handshake errors count by engine.io error', async (t) => {
+  const gw = await startGateway(t)
+  const unknownSid = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling&sid=nope`)
+  t.equal(unknownSid.status, 400)
+  const badTransport = await fetch(`${gw.url}/socket.io/?EIO=4&transport=carrier-pigeon`)
+  t.equal(badTransport.status, 400)
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_engine_handshake_errors_total', { reason: 'session id unknown' }), 1)
+  t.equal(value(s, 'socketgate_engine_handshake_errors_total', { reason: 'transport unknown' }), 1)
+})
+
+t.test('an upgrade from polling moves the connection to the websocket gauge and counts once', async (t) => {
+  const gw = await startGateway(t)
+  const client = await connectClient(t, gw, { transports: ['polling', 'websocket'] })
+  const conn = serverSocket(gw, client.id).conn
+  if (conn.transport.name !== 'websocket') await once(conn, 'upgrade')
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_engine_upgrades_total', { transport: 'websocket' }), 1)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 1)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'polling' }), 0)
+  t.ok(value(s, 'socketgate_engine_packets_received_total', { transport: 'polling' }) > 0, 'the polling phase is counted under polling')
+})
+
+t.test('recovery attempts count as recovered or not recovered', async (t) => {
+  const gw = await startGateway(t, { connectionRecovery: true })
+  const client = await connectClient(t, gw, { reconnection: true, reconnectionDelay: 10, reconnectionDelayMax: 10 })
+  // A recoverable session needs one packet with an offset first.
+  await client.timeout(2000).emitWithAck('message:send', { content: 'so there is an offset' })
+  client.io.engine.close()
+  await once(client as unknown as NodeJS.EventEmitter, 'connect')
+  t.equal(client.recovered, true)
+
+  // A client asking to recover a session this node never had.
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.terminate())
+  raw.send('40{"pid":"no-such-session","offset":"x"}')
+  await raw.next((m) => m.startsWith('40{'))
+
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'recovered' }), 1)
+  t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'not_recovered' }), 1)
+  t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 3)
+})

@@ -1,0 +1,156 @@
+import { once } from 'node:events'
+import t from 'tap'
+import type { Socket } from 'socket.io'
+import { connectClient, startGateway, type TestGateway } from '../../src/testing.js'
+import { RawClient, bucket, histogramCount, scrape, value } from './helpers.js'
+
+const serverSocket = (gw: TestGateway, id: string | undefined, nsp = '/'): Socket => {
+  const socket = gw.io.of(nsp).sockets.get(id!)
+  if (!socket) throw new Error(`no server socket ${id}`)
+  return socket as unknown as Socket
+}
+
+t.test('engine.io packets and bytes equal, to the byte, what a raw client sent and received', async (t) => {
+  const gw = await startGateway(t)
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.terminate())
+  raw.send('40')
+  await raw.next((m) => m.startsWith('40{'))
+  // Multi-byte UTF-8 content: bytes, not characters, are counted.
+  raw.send('421["message:send",{"content":"héllo wörld ✓"}]')
+  await raw.next((m) => m.startsWith('431['))
+  await raw.next((m) => m.startsWith('42["message:new"'))
+  // A binary attachment travels as a raw WebSocket binary frame of exactly its size.
+  raw.send('451-["blob",{"_placeholder":true,"num":0}]')
+  raw.send(Buffer.alloc(1000, 7))
+  raw.send('422["room:join","r1"]')
+  await raw.next((m) => m.startsWith('432['))
+
+  const s = await scrape(gw)
+  const ws = { transport: 'websocket' }
+  t.equal(value(s, 'socketgate_engine_bytes_received_total', ws), raw.bytesOut, 'bytes received')
+  t.equal(value(s, 'socketgate_engine_packets_received_total', ws), raw.packetsOut, 'packets received')
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', ws), raw.bytesIn, 'bytes sent (the handshake included)')
+  t.equal(value(s, 'socketgate_engine_packets_sent_total', ws), raw.packetsIn, 'packets sent')
+  t.equal(value(s, 'socketgate_engine_bytes_received_total', { transport: 'polling' }), 0)
+  t.equal(value(s, 'socketgate_events_received_total', { namespace: '/', event: 'message:send' }), 1)
+  t.equal(value(s, 'socketgate_events_received_total', { namespace: '/', event: 'blob' }), 1)
+  t.equal(value(s, 'socketgate_events_received_total', { namespace: '/', event: 'room:join' }), 1)
+  t.equal(value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'message:new' }), 1)
+  t.equal(value(s, 'socketgate_broadcasts_total', { namespace: '/' }), 1)
+  t.equal(value(s, 'socketgate_broadcast_recipients_total', { namespace: '/' }), 1)
+})
+
+t.test('acks of client events land in the handler-duration bucket their server delay implies', async (t) => {
+  const gw = await startGateway(t, { metricsLatencyBuckets: '0.01,0.05,2' })
+  gw.io.on('connection', (socket) => {
+    (socket as unknown as Socket).on('slow', (ms: number, ack: (r: unknown) => void) => { setTimeout(() => ack({ ok: true }), ms) })
+  })
+  const client = await connectClient(t, gw)
+  const emitter = client as unknown as { timeout: (ms: number) => { emitWithAck: (ev: string, ...a: unknown[]) => Promise<unknown> } }
+  for (let i = 0; i < 4; i++) await emitter.timeout(3000).emitWithAck('slow', 60)
+  await client.timeout(2000).emitWithAck('room:join', 'r1')
+
+  const s = await scrape(gw)
+  const slow = { namespace: '/', event: 'slow' }
+  t.equal(bucket(s, 'socketgate_event_handler_duration_seconds', 0.01, slow), 0, 'none faster than 10 ms')
+  t.equal(bucket(s, 'socketgate_event_handler_duration_seconds', 0.05, slow), 0, 'none faster than 50 ms (60 ms delay)')
+  t.equal(bucket(s, 'socketgate_event_handler_duration_seconds', 2, slow), 4, 'all within 2 s')
+  t.equal(histogramCount(s, 'socketgate_event_handler_duration_seconds', slow), 4)
+  t.equal(histogramCount(s, 'socketgate_event_handler_duration_seconds', { namespace: '/', event: 'room:join' }), 1)
+  t.equal(value(s, 'socketgate_events_received_total', slow), 4)
+})
+
+t.test('server-to-client acks are timed, and their timeouts counted', async (t) => {
+  const gw = await startGateway(t, { metricsLatencyBuckets: '0.01,0.05,2' })
+  const client = await connectClient(t, gw)
+  const on = client as unknown as { on: (ev: string, fn: (...a: unknown[]) => void) => void }
+  on.on('ask', (cb) => { setTimeout(() => (cb as (r: string) => void)('answer'), 60) })
+  const socket = serverSocket(gw, client.id)
+  t.equal(await socket.timeout(3000).emitWithAck('ask'), 'answer')
+  await t.rejects(socket.timeout(30).emitWithAck('nobody-answers'), { message: 'operation has timed out' })
+
+  const s = await scrape(gw)
+  t.equal(bucket(s, 'socketgate_server_ack_rtt_seconds', 0.05, { namespace: '/' }), 0)
+  t.equal(bucket(s, 'socketgate_server_ack_rtt_seconds', 2, { namespace: '/' }), 1)
+  t.equal(histogramCount(s, 'socketgate_server_ack_rtt_seconds', { namespace: '/' }), 1)
+  t.equal(value(s, 'socketgate_server_ack_timeouts_total', { namespace: '/' }), 1)
+  t.equal(value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'ask' }), 1)
+  t.equal(value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'nobody-answers' }), 1)
+  t.equal(value(s, 'socketgate_broadcasts_total', { namespace: '/' }), 0, 'a socket.emit is not a broadcast')
+})
+
+t.test('a broadcast counts once, with its recipients from the room sizes', async (t) => {
+  const gw = await startGateway(t)
+  const a = await connectClient(t, gw)
+  const b = await connectClient(t, gw)
+  const c = await connectClient(t, gw)
+  await a.timeout(2000).emitWithAck('room:join', 'r2')
+  await b.timeout(2000).emitWithAck('room:join', 'r2')
+  await c.timeout(2000).emitWithAck('message:send', { content: 'to all three' })
+  serverSocket(gw, a.id).broadcast.emit('message:new' as never, {} as never) // everyone but a: 2
+  gw.io.to('r2').except(b.id!).emit('message:new', {} as never) // r2 minus b: 1
+  gw.io.to(['r2', 'chat-general']).emit('message:new', {} as never) // union: 3
+
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_broadcasts_total', { namespace: '/' }), 4)
+  t.equal(value(s, 'socketgate_broadcast_recipients_total', { namespace: '/' }), 3 + 2 + 1 + 3)
+  t.equal(value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'message:new' }), 4)
+  t.equal(histogramCount(s, 'socketgate_broadcast_fanout_seconds', { namespace: '/' }), 4)
+})
+
+t.test('refused events count by their error code', async (t) => {
+  const gw = await startGateway(t)
+  const client = await connectClient(t, gw)
+  await client.timeout(2000).emitWithAck('room:join', '!!')
+  await client.timeout(2000).emitWithAck('room:join', '??')
+  await client.timeout(2000).emitWithAck('message:send', { content: '' })
+  await client.timeout(2000).emitWithAck('message:send', { content: 'fine' })
+  app: {
+    const s = await scrape(gw)
+    t.equal(value(s, 'socketgate_events_refused_total', { namespace: '/', reason: 'SG_INVALID_ROOM' }), 2)
+    t.equal(value(s, 'socketgate_events_refused_total', { namespace: '/', reason: 'SG_INVALID_PAYLOAD' }), 1)
+    break app
+  }
+  gw.app.metrics.refused('/', 'rate limited')
+  t.equal(value(await scrape(gw), 'socketgate_events_refused_total', { namespace: '/', reason: 'rate limited' }), 1)
+})
+
+t.test('rooms, joins and room sizes follow the sockets, and every gauge is back to 0 when they leave', async (t) => {
+  const gw = await startGateway(t)
+  const a = await connectClient(t, gw)
+  const b = await connectClient(t, gw)
+  await a.timeout(2000).emitWithAck('room:join', 'r1')
+  await b.timeout(2000).emitWithAck('room:join', 'r1')
+  await a.timeout(2000).emitWithAck('room:join', 'r2')
+  await a.timeout(2000).emitWithAck('room:leave', 'r2')
+  await b.timeout(2000).emitWithAck('room:join', 'r3')
+
+  let s = await scrape(gw)
+  const ns = { namespace: '/' }
+  t.equal(value(s, 'socketgate_rooms', ns), 3, 'chat-general, r1, r3')
+  t.equal(value(s, 'socketgate_rooms_by_size', { ...ns, max_sockets: '1' }), 1, 'r3')
+  t.equal(value(s, 'socketgate_rooms_by_size', { ...ns, max_sockets: '2' }), 3)
+  t.equal(value(s, 'socketgate_rooms_by_size', { ...ns, max_sockets: '+Inf' }), 3)
+  t.equal(value(s, 'socketgate_room_joins_total', ns), 2 + 4, 'two default rooms, four joins')
+  t.equal(value(s, 'socketgate_room_leaves_total', ns), 1)
+  t.equal(value(s, 'socketgate_sockets_connected', ns), 2)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 2)
+
+  const gone = [a, b].map((c) => {
+    const socket = serverSocket(gw, c.id)
+    return Promise.all([once(socket, 'disconnect'), once(socket.conn, 'close')])
+  })
+  a.disconnect()
+  b.disconnect()
+  await Promise.all(gone)
+  s = await scrape(gw)
+  t.equal(value(s, 'socketgate_rooms', ns), 0)
+  t.equal(value(s, 'socketgate_rooms_by_size', { ...ns, max_sockets: '+Inf' }), 0)
+  t.equal(value(s, 'socketgate_sockets_connected', ns), 0)
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 0)
+  t.equal(value(s, 'socketgate_slow_clients'), 0)
+  t.equal(value(s, 'socketgate_room_leaves_total', ns), 1 + 5, 'leaving on disconnect counts: chat-general twice, r1 twice, r3')
+  t.equal(value(s, 'socketgate_socket_disconnects_total', { ...ns, reason: 'client namespace disconnect' }), 2)
+  t.equal(histogramCount(s, 'socketgate_engine_connection_duration_seconds'), 2)
+})
