@@ -1,11 +1,13 @@
 // The admin UI without a browser: its settings, what /admin serves, who may log in, read-only
 // mode and the audit of operator actions, with real gateways and real Socket.IO clients.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import bcrypt from 'bcryptjs'
 import { io as ioc, type Socket } from 'socket.io-client'
 import t, { type Test } from 'tap'
 import { Server } from 'socket.io'
-import { instrumentAdmin } from '../src/admin/instrument.js'
+import { instrumentAdmin, type InstrumentOptions } from '../src/admin/instrument.js'
 import { rewriteIndex } from '../src/admin/page.js'
 import { createGateway, type GatewayOptions } from '../src/app.js'
 import { fromEnv, resolveConfig } from '../src/config.js'
@@ -298,13 +300,52 @@ t.test('operator actions are performed, logged as audit lines without payloads, 
   t.same(gw.app.adminUi.actions, { disconnect: 1, join: 1, leave: 1, emit: 1 })
 })
 
-t.test('the stats timer admin-ui starts is held, so the gateway can stop it when it closes', async (t) => {
-  const io = new Server() // never attached: nothing to close
-  const setIntervalBefore = globalThis.setInterval
-  const { timers, stop } = instrumentAdmin(io, { auth: false, namespaceName: '/admin', mode: 'production', readonly: false }, () => {})
-  t.equal(globalThis.setInterval, setIntervalBefore, 'setInterval is the real one again')
-  t.equal(timers.length, 1)
-  stop()
-  // Node marks a cleared timer `_destroyed`; there is no public flag for it.
-  t.equal((timers[0] as unknown as { _destroyed: boolean })._destroyed, true)
+t.test('instrumentAdmin', async (t) => {
+  let failed: (err: unknown) => void = () => {}
+  const hooks = { onRefused: () => {}, onFailure: (err: unknown) => { failed(err) } }
+  const nextFailure = () => new Promise<unknown>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no failure reported within 2000 ms')), 2000)
+    failed = (err) => { clearTimeout(timer); resolve(err) }
+  })
+
+  /** A bare Socket.IO server on port 0, instrumented, and its URL. */
+  async function instrumented (t: Test, options: Partial<InstrumentOptions>) {
+    const http = createServer()
+    const io = new Server(http)
+    const result = instrumentAdmin(io, { auth: false, namespaceName: '/admin', mode: 'production', readonly: false, ...options }, hooks)
+    t.teardown(async () => {
+      result.stop()
+      await new Promise((resolve) => { io.close(resolve) })
+    })
+    await new Promise<void>((resolve) => { http.listen(0, '127.0.0.1', resolve) })
+    return { io, ...result, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }
+  }
+
+  t.test('holds the stats timer admin-ui starts, so the gateway can stop it when it closes', async (t) => {
+    const setIntervalBefore = globalThis.setInterval
+    const { timers, stop } = await instrumented(t, {})
+    t.equal(globalThis.setInterval, setIntervalBefore, 'setInterval is the real one again')
+    t.equal(timers.length, 1)
+    stop()
+    // Node marks a cleared timer `_destroyed`; there is no public flag for it.
+    t.equal((timers[0] as unknown as { _destroyed: boolean })._destroyed, true)
+  })
+
+  t.test('a session store that fails refuses that login and nothing else happens', async (t) => {
+    const store = { doesSessionExist: async () => { throw new Error('session store unreachable') }, saveSession: () => {} }
+    const gw = await instrumented(t, { auth: { type: 'basic', username: 'admin', password: hash }, store })
+    const failure = nextFailure()
+    await t.rejects(connectAdmin(t, gw as unknown as TestGateway, { sessionId: 'abc' }), { message: 'admin login failed on the server; see its log' })
+    t.match(await failure, { message: 'session store unreachable' })
+    await connectAdmin(t, gw as unknown as TestGateway, { username: 'admin', password: PASSWORD })
+  })
+
+  t.test('a cluster fetchSockets that times out costs the UI its socket list, not the process', async (t) => {
+    const gw = await instrumented(t, { mode: 'development' })
+    // What @socket.io/redis-adapter does when another node does not answer in time.
+    gw.io.of('/').adapter.fetchSockets = async () => { throw new Error('timeout reached while waiting for fetchSockets response') }
+    const failure = nextFailure()
+    await connectAdmin(t, gw as unknown as TestGateway, {})
+    t.match(await failure, { message: /^timeout reached/ })
+  })
 })

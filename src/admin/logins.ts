@@ -1,6 +1,5 @@
-// admin-ui checks the password in a namespace middleware of its own and tells nobody when it
-// refuses one. Rather than check the password a second time, the gateway wraps that middleware
-// as instrument() installs it and observes its verdict.
+// What the gateway checks of an admin login itself; the password check is admin-ui's (see
+// instrument.ts for how its verdict is observed).
 import type { Namespace, Socket } from 'socket.io'
 
 type Middleware = Parameters<Namespace['use']>[0]
@@ -23,26 +22,4 @@ export const credentialShape: Middleware = (socket, next) => {
   const wellFormed = fields.every((v) => v === undefined || typeof v === 'string') &&
     (auth?.username === undefined || typeof auth.password === 'string')
   next(wellFormed ? undefined : new Error('invalid credentials'))
-}
-
-/**
- * Runs `install` (which calls `nsp.use`) with every middleware it adds wrapped so that a refusal
- * calls `onRefused`. `nsp.use` is shadowed only for the duration of the synchronous call.
- */
-export function observeRefusals (nsp: Namespace, install: () => void, onRefused: (socket: Socket, err: Error) => void): void {
-  const use = nsp.use
-  nsp.use = function (fn: Middleware) {
-    return use.call(this, (socket, next) => {
-      fn(socket, (err) => {
-        if (err) onRefused(socket, err)
-        next(err)
-      })
-    })
-  }
-  try {
-    install()
-  } finally {
-    // Back to the prototype's method.
-    delete (nsp as { use?: unknown }).use
-  }
 }

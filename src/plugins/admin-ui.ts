@@ -67,11 +67,14 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
   const io = app.io as unknown as Server
   const instrumented = instrumentAdmin(io, {
     auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store
-  }, (socket) => {
-    // A stale session id after a restart is refused too; only password attempts count.
-    if (!offeredCredentials(socket)) return
-    stats.loginFailures++
-    app.log.warn({ address: socket.handshake.address }, 'admin UI login refused: wrong user name or password')
+  }, {
+    onRefused: (socket) => {
+      // A stale session id after a restart is refused too; only password attempts count.
+      if (!offeredCredentials(socket)) return
+      stats.loginFailures++
+      app.log.warn({ address: socket.handshake.address }, 'admin UI login refused: wrong user name or password')
+    },
+    onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a login or a page update') }
   })
   app.addHook('onClose', async () => { instrumented.stop() })
   auditAdminActions(io.of(ADMIN_NAMESPACE), {
