@@ -6,6 +6,10 @@ set -euo pipefail
 need_apt=()
 # Redis: scale-out tests need one on 127.0.0.1:6379.
 if ! command -v redis-server >/dev/null; then need_apt+=(redis-server); fi
+# HAProxy: scale-out tests put a sticky load balancer in front of the nodes (deploy/haproxy.cfg).
+if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then need_apt+=(haproxy); fi
+# Prometheus: the monitoring tests run the real prometheus and promtool against the rule files.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then need_apt+=(prometheus); fi
 # Chromium: the admin UI browser test drives Debian's /usr/bin/chromium (never a downloaded one).
 if [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 

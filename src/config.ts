@@ -190,6 +190,37 @@ export const ConfigSchema = Type.Object({
     env: 'ADMIN_MODE',
     expected: 'production or development',
     description: 'production: aggregated stats only, low memory; development: every socket, room and event (needed to manage single sockets)'
+  }),
+  // Scale-out (docs/scale-out.md). Unset REDIS_URL: one node, in-memory adapter.
+  redisUrl: setting(Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })), {
+    env: 'REDIS_URL',
+    expected: 'a URL like redis://host:6379 or rediss://user:password@host:6380/0',
+    description: 'Redis of the cluster: setting it makes this gateway one node of many (unset: single node)',
+    // May carry a password.
+    secret: true
+  }),
+  redisKeyPrefix: setting(Type.String({ pattern: '^[A-Za-z0-9_.:{}-]{1,64}$', default: 'socketgate' }), {
+    env: 'REDIS_KEY_PREFIX',
+    expected: 'letters, digits and _ . : { } -, at most 64',
+    description: 'Prefix of every Redis key and channel the cluster uses; clusters sharing one Redis need different prefixes'
+  }),
+  redisStreamMaxLen: setting(Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }), {
+    env: 'REDIS_STREAM_MAX_LEN',
+    expected: 'an integer from 100 to 10000000 (entries)',
+    description: 'Broadcasts kept in the Redis stream; connection state recovery cannot replay further back'
+  }),
+  nodeId: setting(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), {
+    env: 'NODE_ID',
+    expected: 'letters, digits and _ . : -, at most 64',
+    description: 'This node\'s name in the cluster view and logs (unset: <hostname>-<pid>)'
+  }),
+  clusterHeartbeatMs: setting(ms(5000, 100), {
+    env: 'CLUSTER_HEARTBEAT_MS', expected: 'an integer from 100 (milliseconds)', description: 'How often a node tells the cluster it is alive'
+  }),
+  clusterNodeTimeoutMs: setting(ms(15_000, 200), {
+    env: 'CLUSTER_NODE_TIMEOUT_MS',
+    expected: 'an integer from 200 (milliseconds), above CLUSTER_HEARTBEAT_MS',
+    description: 'A node not heard from for this long leaves the cluster view'
   })
 }, { additionalProperties: false })
 
@@ -273,6 +304,9 @@ function crossChecks (c: Config): string[] {
   }
   if (c.adminInsecureNoAuth && c.adminPasswordHash) {
     out.push('ADMIN_INSECURE_NO_AUTH and ADMIN_PASSWORD_HASH are both set; expected at most one of them')
+  }
+  if (c.clusterNodeTimeoutMs <= c.clusterHeartbeatMs) {
+    out.push(`CLUSTER_NODE_TIMEOUT_MS: ${c.clusterNodeTimeoutMs} is not above CLUSTER_HEARTBEAT_MS (${c.clusterHeartbeatMs}); expected a timeout of a few heartbeats`)
   }
   if (c.adminUi && c.namespaces.includes('/admin')) {
     out.push('NAMESPACES: "/admin" is the admin UI\'s namespace; expected other names, or ADMIN_UI=false')
