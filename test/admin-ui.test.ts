@@ -214,6 +214,17 @@ t.test('logins', async (t) => {
     await connectAdmin(t, gw, { username: 'ops', password: PASSWORD })
   })
 
+  t.test('password attempts beyond two at once are refused without a check, and counted', async (t) => {
+    // Cost 12, as the docs advise: each check takes long enough for the attempts to overlap.
+    const gw = await startGateway(t, { adminPasswordHash: await bcrypt.hash(PASSWORD, 12) })
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => connectAdmin(t, gw, { username: 'admin', password: 'guess' })))
+    const messages = results.map((r) => r.status === 'rejected' ? (r.reason as Error).message : 'connected')
+    t.ok(messages.includes('too many login attempts at once; try again in a moment'), messages.join(', '))
+    t.ok(messages.every((m) => m === 'invalid credentials' || m.startsWith('too many')))
+    t.equal(gw.app.adminUi.loginFailures, 6)
+    await connectAdmin(t, gw, { username: 'admin', password: PASSWORD })
+  })
+
   t.test('a session id from an earlier login gets in; a stale one is refused but not counted', async (t) => {
     const admin = ioc(`${gw.url}/admin`, { auth: { username: 'ops', password: PASSWORD }, transports: ['websocket'], reconnection: false, forceNew: true })
     t.teardown(() => { admin.disconnect() })

@@ -4,10 +4,12 @@
 // - it refuses passwords in a middleware of its own and tells nobody: the refusal is observed
 //   there, not checked twice;
 // - its middleware and 'connection' listener are async and their rejections unhandled (a session
-//   store that fails, a cluster's fetchSockets that times out), which would end the process.
+//   store that fails, a cluster's fetchSockets that times out), which would end the process;
+// - each password attempt costs a bcrypt check (0.1-0.4 s of CPU at cost 10-12, on the event
+//   loop) and any client may try: a few checks run at once, further attempts are refused.
 import { instrument } from '@socket.io/admin-ui'
 import type { Namespace, Server, Socket } from 'socket.io'
-import { credentialShape } from './logins.js'
+import { credentialShape, offeredCredentials } from './logins.js'
 
 export type InstrumentOptions = Parameters<typeof instrument>[1] & { namespaceName: string }
 
@@ -49,6 +51,23 @@ function containMiddleware (fn: Middleware, hooks: InstrumentHooks): Middleware 
   }
 }
 
+/** Password checks admin-ui may run at once; more would only starve the gateway's clients. */
+export const CONCURRENT_PASSWORD_CHECKS = 2
+
+function limitPasswordChecks (fn: Middleware): Middleware {
+  let running = 0
+  return (socket, next) => {
+    if (!offeredCredentials(socket)) return fn(socket, next)
+    if (running >= CONCURRENT_PASSWORD_CHECKS) return next(new Error('too many login attempts at once; try again in a moment'))
+    running++
+    let released = false
+    const release = (): void => { if (!released) { released = true; running-- } }
+    const result: unknown = fn(socket, (err) => { release(); next(err) })
+    if (isThenable(result)) result.then(release, release)
+    return result as ReturnType<Middleware>
+  }
+}
+
 function containListener (listener: Listener, hooks: InstrumentHooks): Listener {
   return (...args) => {
     const result = listener(...args)
@@ -67,7 +86,7 @@ export function instrumentAdmin (io: Server, options: InstrumentOptions, hooks: 
     timers.push(timer)
     return timer
   }) as typeof setInterval
-  shadowed.use = (fn) => use.call(nsp, containMiddleware(fn, hooks))
+  shadowed.use = (fn) => use.call(nsp, containMiddleware(limitPasswordChecks(fn), hooks))
   shadowed.on = (event, fn) => on.call(nsp, event, containListener(fn, hooks))
   try {
     if (options.auth) nsp.use(credentialShape)
