@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { SignJWT } from 'jose'
 import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../src/testing.js'
 import type { ChatMessage } from '../src/index.js'
@@ -23,9 +24,9 @@ const send = (c: GatewayClient, content: string, room = 'team-a') => c.timeout(2
  * Two clients in room team-a; `away` has received one message (Socket.IO recovers from the
  * offset of the last message a client got, so a client that got nothing cannot be recovered).
  */
-async function twoInRoom (t: Test, gw: TestGateway, transport: 'websocket' | 'polling') {
-  const away = await connectClient(t, gw, { transports: [transport] })
-  const peer = await connectClient(t, gw, { transports: [transport] })
+async function twoInRoom (t: Test, gw: TestGateway, transport: 'websocket' | 'polling', awayAuth: Record<string, unknown> = {}) {
+  const away = await connectClient(t, gw, { transports: [transport], auth: awayAuth })
+  const peer = await connectClient(t, gw, { transports: [transport], auth: awayAuth })
   await ok(away.timeout(2000).emitWithAck('room:join', 'team-a'))
   await ok(peer.timeout(2000).emitWithAck('room:join', 'team-a'))
   const first = messageWith(away, 'before')
@@ -107,4 +108,31 @@ t.test('with CONNECTION_RECOVERY off, a reconnected client starts afresh', async
   const ack = await send(away, 'x')
   t.equal(ack.ok ? 'ok' : ack.error.code, 'SG_NOT_IN_ROOM', 'the room team-a was not kept')
   t.equal((await away.timeout(2000).emitWithAck('message:send', { content: 'x' })).ok, true, 'the default room was joined again')
+})
+
+t.test('a session whose token expired while the client was away is not recovered: the handshake checks the token again', async (t) => {
+  const secret = 'a-test-secret-of-at-least-32-characters!'
+  const gw = await startGateway(t, { connectionRecovery: true, authMode: 'jwt', jwtSecret: secret })
+  const key = new TextEncoder().encode(secret)
+  const token = (sub: string, exp: number) => new SignJWT({ sub, exp }).setProtectedHeader({ alg: 'HS256' }).sign(key)
+  // exp has second precision: between 1 and 2 seconds from now.
+  const exp = Math.floor(Date.now() / 1000) + 2
+  const { away } = await twoInRoom(t, gw, 'websocket', { token: await token('away', exp) })
+  const peer = await connectClient(t, gw, { auth: { token: await token('peer', exp + 3600) } })
+  await ok(peer.timeout(2000).emitWithAck('room:join', 'team-a'))
+  // Holds a token with the same expiry and stays connected: its auth:expired says the time has come.
+  const witness = await connectClient(t, gw, { auth: { token: await token('witness', exp) } })
+  await dropTransport(gw, away)
+  await ok(send(peer, 'after expiry'))
+  await nextEvent(witness, 'auth:expired', 5000)
+
+  const leaked: string[] = []
+  away.on('message:new', (m) => { leaked.push(m.content) })
+  const refused = nextEvent<[Error & { data?: { code: string } }]>(away, 'connect_error')
+  away.connect()
+  const [err] = await refused
+  t.equal(err.data?.code, 'SG_TOKEN_EXPIRED')
+  t.equal(err.message, 'Token expired: get a new token and reconnect')
+  t.same(leaked, [])
+  t.notOk(away.recovered)
 })

@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { HandshakeError, SocketErrorCode } from '../errors.js'
-import type { Authenticate } from '../realtime/auth.js'
+import { refuseExpiredSessions, type Authenticate } from '../realtime/auth.js'
 import { serveChat } from '../realtime/chat.js'
 import type { SocketData } from '../realtime/events.js'
 
@@ -22,6 +22,7 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
   const { connections } = app
   for (const name of ['/', ...config.namespaces]) {
     const nsp = app.io.of(name)
+    if (config.connectionRecovery) refuseExpiredSessions(nsp.adapter)
     nsp.use((socket, next) => {
       if (!app.lifecycle.accepting) {
         return next(new HandshakeError(SocketErrorCode.Draining, 'This gateway is shutting down; reconnect to another node'))
