@@ -85,9 +85,9 @@ export class EngineInstrumentation {
     return { clients, packets }
   }
 
-  #size (packet: Packet, t: TransportState): number {
+  /** Outgoing: a broadcast hands the same string to every recipient, so its size is kept. */
+  #sizeOut (packet: Packet, t: TransportState): number {
     const data = packet.data
-    if (data === undefined) return 1
     if (typeof data === 'string') {
       if (data !== this.#lastString) {
         this.#lastString = data
@@ -95,8 +95,7 @@ export class EngineInstrumentation {
       }
       return this.#lastLength
     }
-    const n = (data as ArrayBufferLike).byteLength ?? 0
-    return t.base64Binary ? 1 + 4 * Math.ceil(n / 3) : n
+    return sizeOf(data, t)
   }
 
   #connection (conn: Conn, engine: EngineServer): void {
@@ -112,7 +111,7 @@ export class EngineInstrumentation {
 
     conn.on('packet', (packet: Packet) => {
       t.packetsIn.value++
-      t.bytesIn.value += this.#size(packet, t)
+      t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
       if (packet.type === 'pong' && pingAt !== 0) {
         this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
         pingAt = 0
@@ -120,7 +119,7 @@ export class EngineInstrumentation {
     })
     conn.on('packetCreate', (packet: Packet) => {
       t.packetsOut.value++
-      t.bytesOut.value += this.#size(packet, t)
+      t.bytesOut.value += this.#sizeOut(packet, t)
       if (packet.type === 'message') {
         if (typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
       } else if (packet.type === 'ping') {
@@ -156,6 +155,13 @@ export class EngineInstrumentation {
       : connectErrorReason(body.data?.code)
     this.catalog.connectErrors.series(state?.label ?? '_unknown', reason).value++
   }
+}
+
+/** A packet without data is its type character; binary data is raw on WebSocket, "b" + base64 on polling. */
+function sizeOf (data: unknown, t: TransportState): number {
+  if (data === undefined) return 1
+  const n = (data as ArrayBufferLike).byteLength ?? 0
+  return t.base64Binary ? 1 + 4 * Math.ceil(n / 3) : n
 }
 
 function connectErrorReason (code: unknown): string {

@@ -1,0 +1,79 @@
+// The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO,
+// socketgate with metrics off and with metrics on (server pinned to core 0, load generator to
+// core 1), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
+//   node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+
+const [seconds = 10, connections = 50, window = 4] = process.argv.slice(2).map(Number)
+const SERVER_CORE = '0'
+const LOAD_CORE = '1'
+const node = (core: string, script: string, args: string[], ipc = false): ChildProcess =>
+  spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+    stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit']
+  })
+
+async function line (child: ChildProcess, prefix: string): Promise<string> {
+  for await (const l of createInterface({ input: child.stdout! })) if (l.startsWith(prefix)) return l
+  throw new Error(`child exited before printing ${prefix}`)
+}
+
+async function stop (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  child.kill('SIGKILL')
+  await once(child, 'exit')
+}
+
+interface Result { acksPerSecond: number, p50: number, p99: number }
+
+async function echo (variant: string): Promise<Result> {
+  const server = node(SERVER_CORE, 'echo-server.ts', [variant])
+  try {
+    const port = (await line(server, 'READY ')).split(' ')[1]!
+    const load = node(LOAD_CORE, 'load.ts', [port, String(connections), String(window), String(seconds)])
+    const result = JSON.parse(await line(load, '{')) as Result
+    await stop(load)
+    return result
+  } finally {
+    await stop(server)
+  }
+}
+
+async function scrape (): Promise<void> {
+  const server = node(SERVER_CORE, 'scrape-server.ts', [], true)
+  const ask = async (): Promise<Record<string, unknown>> => {
+    server.send('measure')
+    return (await once(server, 'message'))[0] as Record<string, unknown>
+  }
+  try {
+    const { ready } = (await once(server, 'message'))[0] as { ready: number }
+    const clients = node(LOAD_CORE, 'sockets.ts', [String(ready)])
+    try {
+      for (const n of [0, 1000, 10_000]) {
+        if (n > 0) {
+          clients.stdin!.write(`open ${n}\n`)
+          await line(clients, 'OPEN ')
+        }
+        console.log(`scrape at ${n} sockets: ${JSON.stringify(await ask())}`)
+      }
+    } finally {
+      clients.stdin!.write('close\n')
+      await stop(clients)
+    }
+  } finally {
+    await stop(server)
+  }
+}
+
+console.log(`echo: ${connections} connections x ${window} in flight, ${seconds} s per variant, server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
+const results: Record<string, Result> = {}
+for (const variant of ['plain', 'off', 'on']) {
+  results[variant] = await echo(variant)
+  console.log(`${variant.padEnd(6)} ${JSON.stringify(results[variant])}`)
+}
+const { plain, off, on } = results as Record<'plain' | 'off' | 'on', Result>
+const pct = (a: number, b: number) => `${((a / b - 1) * 100).toFixed(1)} %`
+console.log(`metrics on vs off: throughput ${pct(on.acksPerSecond, off.acksPerSecond)}, p50 ${pct(on.p50, off.p50)}, p99 ${pct(on.p99, off.p99)}`)
+console.log(`socketgate off vs plain socket.io: throughput ${pct(off.acksPerSecond, plain.acksPerSecond)}, p99 ${pct(off.p99, plain.p99)}`)
+await scrape()
