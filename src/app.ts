@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { ServerOptions } from 'socket.io'
 import { resolveConfig, type Config, type ConfigInput } from './config.js'
 import adminUi from './plugins/admin-ui.js'
+import cluster from './plugins/cluster.js'
 import demoPage from './plugins/demo-page.js'
 import errorHandler from './plugins/error-handler.js'
 import health from './plugins/health.js'
@@ -75,9 +76,11 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
 
   await app.register(lifecycle)
   await app.register(errorHandler)
-  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, socketio))
+  // The cluster's adapter (REDIS_URL) goes to Socket.IO at construction; your `socketio` still wins.
+  await app.register(cluster, { config })
+  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, { ...app.cluster.socketio, ...socketio }))
   await app.register(realtime, { config, authenticate: auth })
-  if (config.adminUi) await app.register(adminUi, { config })
+  if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })
   await app.register(health)
   await app.register(publishApi, { config })
   if (config.demoPage) await app.register(demoPage)

@@ -4,8 +4,10 @@ import { timingSafeEqual } from 'node:crypto'
 import { Ajv } from 'ajv'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import type { Namespace } from 'socket.io'
 import type { Config } from '../config.js'
-import { ApiDisabled, BadRequest, Unauthorized, UnknownNamespace } from '../errors.js'
+import { clusterRooms, localRooms } from '../cluster/rooms.js'
+import { ApiDisabled, BadRequest, Unauthorized, Unavailable, UnknownNamespace } from '../errors.js'
 import { roomNameProblem } from '../realtime/rooms.js'
 
 /** Event names Socket.IO keeps for itself: emitting one throws, so they are refused up front. */
@@ -108,7 +110,15 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
 
   app.addHook('onRequest', bearerCheck(config.publishApiKey))
 
-  app.post<{ Body: PublishBody }>('/publish', { schema: publishSchema }, async (req) => {
+  // A cluster node cut off from Redis would reach its own sockets only: say so rather than
+  // pretend, so the backend retries (or tries another node).
+  const reachable = (reply: { header: (k: string, v: string) => unknown }): void => {
+    if (app.cluster.connected()) return
+    reply.header('retry-after', '1')
+    throw new Unavailable('This node cannot reach the cluster\'s Redis now; retry shortly or on another node')
+  }
+
+  app.post<{ Body: PublishBody }>('/publish', { schema: publishSchema }, async (req, reply) => {
     const { event, room, data } = req.body
     if (RESERVED_EVENTS.has(event)) {
       throw new BadRequest(`body/event "${event}" is reserved by Socket.IO; expected an event name of your own`)
@@ -116,25 +126,35 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
     const problem = room === undefined ? undefined : roomNameProblem(room)
     if (problem) throw new BadRequest(`body/${problem}`)
     const nsp = namespaceOf(req.body.namespace)
+    reachable(reply)
     const recipients = room === undefined ? nsp.sockets.size : nsp.adapter.rooms.get(room)?.size ?? 0
     const target = (room === undefined ? nsp : nsp.to(room)) as unknown as Emitter
     if (data === undefined) target.emit(event)
     else target.emit(event, data)
-    // `recipients` counts this node's sockets; other nodes (scale-out) deliver to theirs too.
-    return { ok: true, recipients, scope: 'local' }
+    // `recipients` counts this node's sockets; in a cluster the other nodes deliver to theirs
+    // too (`nodes` says how many nodes there are) without a round trip to count them.
+    return app.cluster.enabled ? { ok: true, recipients, scope: 'local', nodes: app.cluster.nodes().length } : { ok: true, recipients, scope: 'local' }
   })
 
-  app.get<{ Querystring: { namespace?: string, limit: number } }>('/rooms', { schema: roomsSchema }, async (req) => {
+  app.get<{ Querystring: { namespace?: string, limit: number } }>('/rooms', { schema: roomsSchema }, async (req, reply) => {
     const names = req.query.namespace === undefined ? served : [namespaceOf(req.query.namespace).name]
+    const { cluster } = app
+    if (cluster.enabled) reachable(reply)
+    const counted = await Promise.all(names.map(async (name) => {
+      const nsp = app.io.of(name) as unknown as Namespace
+      if (!cluster.enabled) return localRooms(nsp)
+      return clusterRooms(nsp, config.clusterNodeTimeoutMs).catch((err: Error) => {
+        reply.header('retry-after', '1')
+        throw new Unavailable(`Not every node answered the rooms listing (${err.message}); retry shortly`)
+      })
+    }))
     return {
-      namespaces: names.map((name) => {
-        const nsp = app.io.of(name)
-        const rooms = [...nsp.adapter.rooms]
-          // Every socket has a private room named after its id: not a room anyone joined.
-          .filter(([room]) => !nsp.adapter.sids.has(room))
-          .map(([room, sids]) => ({ room, sockets: sids.size }))
+      ...(cluster.enabled ? { scope: 'cluster', nodes: cluster.nodes().length } : {}),
+      namespaces: names.map((name, i) => {
+        const { sockets, rooms } = counted[i]!
+        const sorted = [...rooms].map(([room, n]) => ({ room, sockets: n }))
           .sort((a, b) => b.sockets - a.sockets || a.room.localeCompare(b.room))
-        return { namespace: name, sockets: nsp.sockets.size, rooms: rooms.slice(0, req.query.limit), totalRooms: rooms.length }
+        return { namespace: name, sockets, rooms: sorted.slice(0, req.query.limit), totalRooms: sorted.length }
       })
     }
   })
@@ -142,4 +162,4 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
 
 export default fp<{ config: Config }>(async (app, opts) => {
   await app.register(routes, { ...opts, prefix: '/api/v1' })
-}, { fastify: '5.x', name: 'publish-api', dependencies: ['socket-io', 'error-handler'] })
+}, { fastify: '5.x', name: 'publish-api', dependencies: ['socket-io', 'error-handler', 'cluster'] })

@@ -1,0 +1,204 @@
+// Real processes for the scale-out tests: gateway nodes (`tsx src/server.ts`), a private
+// redis-server, and HAProxy configured from deploy/haproxy.cfg. Each is stopped with the test.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile, mkdtemp } from 'node:fs/promises'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const SHARED_REDIS = 'redis://127.0.0.1:6379'
+export const API_KEY = 'cluster-test-key-0123456789'
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A key prefix no other test uses, so tests sharing the Redis on 6379 never see each other. */
+export const uniquePrefix = (): string => `sgtest-${randomBytes(4).toString('hex')}`
+
+/** Polls `check` until it returns a value other than undefined; for states only visible over HTTP. */
+export async function waitFor<T> (what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined) return value
+    } catch (err) { last = err }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Resolves when `child` prints a line matching `pattern` on stdout or stderr. */
+function waitForOutput (child: ChildProcess, pattern: RegExp, what: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = ''
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString()
+      if (pattern.test(seen)) done()
+    }
+    const onExit = (code: number | null): void => { done(new Error(`${what} exited (${code}) before it was ready:\n${seen.slice(-2000)}`)) }
+    const timer = setTimeout(() => done(new Error(`${what} not ready within ${timeoutMs} ms:\n${seen.slice(-2000)}`)), timeoutMs)
+    const done = (err?: Error): void => {
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      child.stderr?.off('data', onData)
+      child.off('exit', onExit)
+      if (err) reject(err)
+      else resolve()
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', onExit)
+  })
+}
+
+async function stopChild (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill(signal)
+  await exited
+}
+
+export interface Node {
+  name: string
+  port: number
+  url: string
+  child: ChildProcess
+  /** Exit code or signal once the process ended; undefined while it runs. */
+  exit: () => string | undefined
+  kill: () => Promise<void>
+  get: (path: string) => Promise<{ status: number, body: any }>
+  publish: (body: unknown) => Promise<{ status: number, body: any }>
+}
+
+export interface NodeOptions {
+  redisUrl?: string
+  prefix: string
+  env?: Record<string, string>
+}
+
+export async function startNode (t: Teardown, name: string, opts: NodeOptions): Promise<Node> {
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  // tap's TypeScript loader is for the test process, not for the gateway it starts.
+  delete env.NODE_OPTIONS
+  Object.assign(env, {
+    LOG_LEVEL: 'info',
+    NODE_ID: name,
+    REDIS_KEY_PREFIX: opts.prefix,
+    PUBLISH_API_KEY: API_KEY,
+    ADMIN_UI: 'false',
+    DEMO_PAGE: 'false',
+    CLUSTER_HEARTBEAT_MS: '200',
+    CLUSTER_NODE_TIMEOUT_MS: '1000',
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.env
+  })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']
+  })
+  t.teardown(() => stopChild(child))
+  await waitForOutput(child, /Server listening/, `node ${name}`, 20_000)
+  const url = `http://127.0.0.1:${port}`
+  const request = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(url + path, init)
+    return { status: res.status, body: await res.json() as any }
+  }
+  return {
+    name,
+    port,
+    url,
+    child,
+    exit: () => child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode ?? undefined,
+    kill: () => stopChild(child, 'SIGKILL'),
+    get: (path) => request(path, { headers: { authorization: `Bearer ${API_KEY}` } }),
+    publish: (body) => request('/api/v1/publish', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+  }
+}
+
+/** Starts nodes and waits until every one sees all of them in its cluster view. */
+export async function startCluster (t: Teardown, names: string[], opts: NodeOptions): Promise<Node[]> {
+  const nodes = await Promise.all(names.map((name) => startNode(t, name, opts)))
+  await Promise.all(nodes.map((node) => waitFor(`${node.name} to see ${names.length} nodes`, async () => {
+    const { body } = await node.get('/readyz')
+    return body.checks?.redis?.status?.includes(`${names.length} node(s)`) ? true : undefined
+  })))
+  return nodes
+}
+
+export interface Redis {
+  url: string
+  stop: () => Promise<void>
+  start: () => Promise<void>
+}
+
+/** A redis-server of this test's own, on a free port, so it can be stopped without harming others. */
+export async function startRedis (t: Teardown): Promise<Redis> {
+  const port = await freePort()
+  let child: ChildProcess | undefined
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    await waitForOutput(child, /Ready to accept connections/, 'redis-server', 5000)
+  }
+  await start()
+  t.teardown(() => child && stopChild(child))
+  return { url: `redis://127.0.0.1:${port}`, stop: async () => { if (child) await stopChild(child, 'SIGTERM') }, start }
+}
+
+export interface LoadBalancer { url: string }
+
+/** HAProxy from deploy/haproxy.cfg, listening on a free port, with `nodes` as its upstreams. */
+export async function startHaproxy (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+  const port = await freePort()
+  const template = await readFile(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
+  const upstreams = nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check cookie ${n.name}`).join('\n')
+  const config = template
+    .replace(/bind \*:\d+/, `bind 127.0.0.1:${port}`)
+    .replace(/( *# upstreams:start\n)[\s\S]*?( *# upstreams:end)/, `$1${upstreams}\n$2`)
+  if (!config.includes(`127.0.0.1:${nodes[0]!.port}`)) throw new Error('deploy/haproxy.cfg lacks the "# upstreams:start/end" markers')
+  const dir = await mkdtemp(join(tmpdir(), 'sg-haproxy-'))
+  const file = join(dir, 'haproxy.cfg')
+  await writeFile(file, config)
+  // Debian puts it in /usr/sbin, which a non-root PATH may lack.
+  const bin = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy'
+  const child = spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  t.teardown(() => stopChild(child))
+  await waitFor('haproxy to listen', () => new Promise<true | undefined>((resolve, reject) => {
+    if (child.exitCode !== null) return reject(new Error(`haproxy exited (${child.exitCode}): ${output}`))
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => resolve(undefined))
+  }), 5000)
+  return { url: `http://127.0.0.1:${port}` }
+}
+
+/** The value of one series (no labels, or the given label text) in a Prometheus text page. */
+export function metricValue (page: string, name: string, labels = ''): number | undefined {
+  const line = page.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `))
+  return line === undefined ? undefined : Number(line.split(' ').at(-1))
+}
+
+export async function metricsOf (node: Node): Promise<string> {
+  const res = await fetch(node.url + '/metrics')
+  return res.text()
+}
