@@ -95,6 +95,11 @@ export const ConfigSchema = Type.Object({
   messageMaxLength: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }), {
     env: 'MESSAGE_MAX_LENGTH', expected: 'an integer from 1 to 1000000 (characters)', description: 'Longest chat message content'
   }),
+  maxRoomsPerSocket: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }), {
+    env: 'MAX_ROOMS_PER_SOCKET',
+    expected: 'an integer from 1 to 100000',
+    description: 'Rooms one socket may be in at once (besides its private room), so one client cannot grow server memory without bound'
+  }),
   authMode: setting(Type.Union([Type.Literal('none'), Type.Literal('jwt')], { default: 'none' }), {
     env: 'AUTH_MODE', expected: 'none or jwt', description: 'How sockets authenticate'
   }),

@@ -43,7 +43,9 @@ export const SocketErrorCode = {
   /** ack: the token's `rooms` claim does not allow this room. */
   RoomForbidden: 'SG_ROOM_FORBIDDEN',
   /** ack: sending to a room the socket has not joined. */
-  NotInRoom: 'SG_NOT_IN_ROOM'
+  NotInRoom: 'SG_NOT_IN_ROOM',
+  /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
+  TooManyRooms: 'SG_TOO_MANY_ROOMS'
 } as const
 export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
 

@@ -27,14 +27,21 @@ function split (args: unknown[]): [payload: unknown, reply: Reply | undefined] {
 }
 
 /** Checks a room name and the token's room patterns; undefined when the room may be joined. */
-function joinProblem (socket: GatewaySocket, room: unknown): AckError | undefined {
-  const problem = roomNameProblem(room)
+function joinProblem (socket: GatewaySocket, room: unknown, maxRooms: number): AckError | undefined {
+  const problem = roomNameProblem(room, isSocketIdOf(socket.nsp))
   if (problem) return fail(SocketErrorCode.InvalidRoom, problem)
   if (!roomAllowed(socket.data.user.rooms, room as string)) {
     return fail(SocketErrorCode.RoomForbidden, `room "${room as string}" is not allowed by your token's rooms claim`)
   }
+  // socket.rooms holds the socket's private room too; every room joined costs server memory.
+  if (socket.rooms.size - 1 >= maxRooms && !socket.rooms.has(room as string)) {
+    return fail(SocketErrorCode.TooManyRooms, `you are in ${maxRooms} rooms already, the most allowed; leave one first`)
+  }
   return undefined
 }
+
+/** The rooms Socket.IO made for this node's sockets, one per socket id. */
+const isSocketIdOf = (nsp: GatewayNamespace) => (room: string): boolean => nsp.adapter.sids.has(room)
 
 function messageProblem (msg: unknown, maxLength: number): string | undefined {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return 'payload must be an object { content, room? }'
@@ -74,7 +81,7 @@ export function serveChat (nsp: GatewayNamespace, config: Config): void {
     socket.on('room:join', (...args: unknown[]) => {
       const [room, reply] = split(args)
       if (!reply) return
-      const problem = joinProblem(socket, room)
+      const problem = joinProblem(socket, room, config.maxRoomsPerSocket)
       if (problem) return reply(problem)
       socket.join(room as string)
       reply({ ok: true })
@@ -83,7 +90,7 @@ export function serveChat (nsp: GatewayNamespace, config: Config): void {
     socket.on('room:leave', (...args: unknown[]) => {
       const [room, reply] = split(args)
       if (!reply) return
-      const problem = roomNameProblem(room)
+      const problem = roomNameProblem(room, isSocketIdOf(nsp))
       if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
       socket.leave(room as string)
       reply({ ok: true })
