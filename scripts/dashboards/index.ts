@@ -1,7 +1,7 @@
 // Every dashboard the repo ships, by file name under dashboards/, serialised the one way the
 // committed files are written (test/monitoring/dashboards.test.ts compares the two).
 import { eventsDashboard } from './events.js'
-import { overviewDashboard } from './overview.js'
+import { overviewDashboard } from './overview/index.js'
 
 export const DASHBOARD_DIR = new URL('../../dashboards/', import.meta.url)
 

@@ -1,0 +1,151 @@
+// Rooms, protection, the HTTP side, the cluster and the Node.js process.
+import type { DashboardBuilder } from '../builder.js'
+import { quantile, sel, sumRate } from '../promql.js'
+import { IN } from './filters.js'
+
+export function rooms (b: DashboardBuilder): void {
+  b.row('Rooms and protection')
+  b.timeseries({
+    title: 'Rooms',
+    description: 'Rooms that exist now by namespace (socketgate_rooms), the private room of each socket not counted. On a cluster, each node counts the rooms of its own sockets.',
+    unit: 'short', width: 6,
+    targets: [{ expr: `sum by (namespace) (${sel('socketgate_rooms', ...IN)})`, legend: '{{namespace}}' }]
+  })
+  b.barGauge({
+    title: 'Rooms by size',
+    description: 'Rooms that exist now with at most N sockets (socketgate_rooms_by_size, cumulative like histogram buckets): how large the audiences of broadcasts are. Room names are never labels.',
+    unit: 'short', width: 6,
+    targets: [{ expr: `sum by (max_sockets) (${sel('socketgate_rooms_by_size', ...IN)})`, legend: '≤ {{max_sockets}}', instant: true }]
+  })
+  b.timeseries({
+    title: 'Room joins and leaves',
+    description: 'Sockets joining (socketgate_room_joins_total) and leaving (socketgate_room_leaves_total, disconnections included) rooms per second.',
+    unit: 'cps', width: 6,
+    targets: [
+      { expr: sumRate('namespace', sel('socketgate_room_joins_total', ...IN)), legend: 'joins {{namespace}}' },
+      { expr: sumRate('namespace', sel('socketgate_room_leaves_total', ...IN)), legend: 'leaves {{namespace}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Refused and rate-limited events',
+    description: 'Client events per second answered { ok: false } or dropped by a limit (socketgate_events_refused_total), by error code or limit: bad payloads, forbidden rooms, rate limiting.',
+    unit: 'cps', width: 6,
+    targets: [{ expr: sumRate('reason', sel('socketgate_events_refused_total', ...IN)), legend: '{{reason}}' }],
+    stack: true
+  })
+  b.timeseries({
+    title: 'Slow clients and their backlog',
+    description: 'Connections whose outbound buffer holds at least METRICS_SLOW_CLIENT_PACKETS packets (socketgate_slow_clients) and the packets waiting in those buffers (socketgate_slow_client_buffered_packets). A growing backlog is memory the node holds for clients that cannot keep up.',
+    unit: 'short', width: 24,
+    targets: [
+      { expr: `sum by (instance) (${sel('socketgate_slow_clients')})`, legend: 'slow clients {{instance}}' },
+      { expr: `sum by (instance) (${sel('socketgate_slow_client_buffered_packets')})`, legend: 'buffered packets {{instance}}' }
+    ]
+  })
+}
+
+export function http (b: DashboardBuilder): void {
+  b.row('Publish API and HTTP')
+  b.timeseries({
+    title: 'Publish API requests',
+    description: 'POST /api/v1/publish requests per second by HTTP status (socketgate_publish_requests_total): 200 delivered, 400 bad body, 401 wrong key, 503 cluster not ready.',
+    unit: 'reqps', width: 8,
+    targets: [{ expr: sumRate('status_code', sel('socketgate_publish_requests_total')), legend: '{{status_code}}' }],
+    stack: true
+  })
+  b.timeseries({
+    title: 'HTTP requests by route',
+    description: 'HTTP requests served per second by route pattern and status (socketgate_http_request_duration_seconds_count): publish API, health, metrics, admin UI. Socket.IO\'s own requests are not Fastify routes and are not counted here.',
+    unit: 'reqps', width: 8,
+    targets: [{ expr: sumRate('route, status_code', sel('socketgate_http_request_duration_seconds_count')), legend: '{{route}} {{status_code}}' }]
+  })
+  b.timeseries({
+    title: 'HTTP request duration p99',
+    description: 'The 99th percentile of the time Fastify took to answer, by route pattern (socketgate_http_request_duration_seconds).',
+    unit: 's', width: 8,
+    targets: [{ expr: quantile(0.99, 'route', sel('socketgate_http_request_duration_seconds_bucket')), legend: '{{route}}' }]
+  })
+}
+
+export function cluster (b: DashboardBuilder): void {
+  b.row('Cluster (Redis)')
+  b.timeseries({
+    title: 'Redis connection',
+    description: 'Whether each node\'s Redis connection is ready (socketgate_redis_up: 1 up, 0 down). A node at 0 keeps its local clients but its broadcasts stop reaching the other nodes, and its readiness is 503.',
+    unit: 'none', width: 6,
+    targets: [{ expr: sel('socketgate_redis_up'), legend: '{{instance}}' }],
+    defaults: { min: 0, max: 1, mappings: [{ type: 'value', options: { 0: { text: 'down', index: 0 }, 1: { text: 'up', index: 1 } } }] }
+  })
+  b.timeseries({
+    title: 'Cluster size',
+    description: 'Gateway nodes in the cluster as each node sees them, itself included (socketgate_cluster_nodes: heartbeats within CLUSTER_NODE_TIMEOUT_MS). Nodes disagreeing for long means some cannot reach Redis.',
+    unit: 'short', width: 6,
+    targets: [{ expr: sel('socketgate_cluster_nodes'), legend: '{{instance}}' }]
+  })
+  b.timeseries({
+    title: 'Cross-node messages',
+    description: 'Messages per second this node published to (out) and received from (in) the other nodes through Redis, by adapter message type (socketgate_cluster_messages_published_total, socketgate_cluster_messages_received_total).',
+    unit: 'cps', width: 6,
+    targets: [
+      { expr: sumRate('type', sel('socketgate_cluster_messages_published_total')), legend: 'out {{type}}' },
+      { expr: sumRate('type', sel('socketgate_cluster_messages_received_total')), legend: 'in {{type}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Cross-node publish failures',
+    description: 'Publications to the other nodes per second that Redis refused or never answered (socketgate_cluster_publish_failures_total); local clients still got their copy.',
+    unit: 'cps', width: 6,
+    targets: [{ expr: sumRate('instance', sel('socketgate_cluster_publish_failures_total')), legend: '{{instance}}' }]
+  })
+}
+
+export function runtime (b: DashboardBuilder): void {
+  b.row('Process')
+  b.timeseries({
+    title: 'Event-loop lag',
+    description: 'Node.js event-loop delay percentiles since the previous scrape (nodejs_eventloop_lag_p50_seconds, nodejs_eventloop_lag_p99_seconds): the extra wait every packet of every client of the node had.',
+    unit: 's', width: 8,
+    targets: [
+      { expr: sel('nodejs_eventloop_lag_p50_seconds'), legend: 'p50 {{instance}}' },
+      { expr: sel('nodejs_eventloop_lag_p99_seconds'), legend: 'p99 {{instance}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'CPU',
+    description: 'CPU time used per second of wall time (process_cpu_seconds_total, user + system): 100 % is one full core. Node.js runs JavaScript on one core.',
+    unit: 'percentunit', width: 8,
+    targets: [{ expr: sumRate('instance', sel('process_cpu_seconds_total')), legend: '{{instance}}' }]
+  })
+  b.timeseries({
+    title: 'Memory',
+    description: 'V8 heap used and allocated (nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes) and the resident set of the process (process_resident_memory_bytes). A heap that only grows with a flat client count is a leak.',
+    unit: 'bytes', width: 8,
+    targets: [
+      { expr: sel('nodejs_heap_size_used_bytes'), legend: 'heap used {{instance}}' },
+      { expr: sel('nodejs_heap_size_total_bytes'), legend: 'heap total {{instance}}' },
+      { expr: sel('process_resident_memory_bytes'), legend: 'rss {{instance}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Garbage collection',
+    description: 'Share of wall time spent in garbage collection, by GC kind (nodejs_gc_duration_seconds): time the event loop was paused for every client.',
+    unit: 'percentunit', width: 8,
+    targets: [{ expr: sumRate('instance, kind', sel('nodejs_gc_duration_seconds_sum')), legend: '{{kind}} {{instance}}' }],
+    stack: true
+  })
+  b.timeseries({
+    title: 'Open file descriptors',
+    description: 'File descriptors open now (process_open_fds: one per connection, plus files and Redis) against the limit (process_max_fds). At the limit new connections fail.',
+    unit: 'short', width: 8,
+    targets: [
+      { expr: sel('process_open_fds'), legend: 'open {{instance}}' },
+      { expr: sel('process_max_fds'), legend: 'limit {{instance}}' }
+    ]
+  })
+  b.table({
+    title: 'Versions',
+    description: 'Gateway, Socket.IO and Node.js versions each node runs (socketgate_build_info); more than one row per column during a rolling deploy.',
+    unit: 'short', width: 8,
+    targets: [{ expr: `count by (instance, version, socketio_version, node_version) (${sel('socketgate_build_info')})`, legend: '', instant: true, format: 'table' }]
+  })
+}
