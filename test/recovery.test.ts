@@ -3,7 +3,7 @@ import { SignJWT } from 'jose'
 import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../src/testing.js'
 import type { ChatMessage } from '../src/index.js'
-import type { GatewayClient } from '../src/client.js'
+import { createClient, type GatewayClient } from '../src/client.js'
 
 async function ok (pending: Promise<{ ok: boolean, error?: { code: string, message: string } }>): Promise<void> {
   const ack = await pending
@@ -20,10 +20,7 @@ async function messageWith (client: GatewayClient, content: string): Promise<Cha
 
 const send = (c: GatewayClient, content: string, room = 'team-a') => c.timeout(2000).emitWithAck('message:send', { content, room })
 
-/**
- * Two clients in room team-a; `away` has received one message (Socket.IO recovers from the
- * offset of the last message a client got, so a client that got nothing cannot be recovered).
- */
+/** Two clients in room team-a; `away` has received one message. */
 async function twoInRoom (t: Test, gw: TestGateway, transport: 'websocket' | 'polling', awayAuth: Record<string, unknown> = {}) {
   const away = await connectClient(t, gw, { transports: [transport], auth: awayAuth })
   const peer = await connectClient(t, gw, { transports: [transport], auth: awayAuth })
@@ -82,6 +79,32 @@ t.test('with CONNECTION_RECOVERY on, socket.io-client reconnects by itself and r
   await back
   t.equal(away.recovered, true)
   t.equal((await missed).room, 'team-a')
+})
+
+t.test('a client that has received no message yet is recovered too (the gateway sends session:ready at connect)', async (t) => {
+  const gw = await startGateway(t, { connectionRecovery: true })
+  // Listening before the connection opens: session:ready follows the CONNECT packet at once.
+  const away = createClient(gw.url, { transports: ['websocket'], reconnection: false, forceNew: true })
+  t.teardown(() => { away.disconnect() })
+  const ready = nextEvent<[{ id: string }]>(away, 'session:ready')
+  const peer = await connectClient(t, gw)
+  t.same((await ready)[0], { id: away.id })
+  await ok(away.timeout(2000).emitWithAck('room:join', 'team-a'))
+  await ok(peer.timeout(2000).emitWithAck('room:join', 'team-a'))
+  const idBefore = away.id
+  await dropTransport(gw, away)
+  await ok(send(peer, 'while away'))
+  const missed = messageWith(away, 'while away')
+  const noSecondReady = new Promise<string>((resolve) => {
+    away.once('session:ready', () => resolve('session:ready again'))
+    away.once('connect', () => setImmediate(() => resolve('connect only')))
+  })
+  away.connect()
+  await nextEvent(away, 'connect')
+  t.equal(away.recovered, true)
+  t.equal(away.id, idBefore)
+  t.equal((await missed).room, 'team-a')
+  t.equal(await noSecondReady, 'connect only', 'a recovered socket is not sent session:ready again')
 })
 
 t.test('a recovered client that had left the default room is not put back in it', async (t) => {

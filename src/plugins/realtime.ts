@@ -42,5 +42,13 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
     // A drain waits for the acks a client is owed before closing its connection.
     connections.instrument(nsp)
     serveChat(nsp, config)
+    if (config.connectionRecovery) {
+      // Socket.IO recovers a session from the offset of the last event its client received, so a
+      // client that has received none yet cannot be recovered (socket.io#4888). One event at
+      // connect gives every client an offset.
+      nsp.on('connection', (socket) => {
+        if (!socket.recovered) socket.emit('session:ready', { id: socket.id })
+      })
+    }
   }
 }, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle'] })

@@ -36,6 +36,12 @@ export interface ClientToServerEvents {
 
 export interface ServerToClientEvents {
   'message:new': (msg: ChatMessage) => void
+  /**
+   * With CONNECTION_RECOVERY on, sent once to each new (not recovered) socket: it gives the client
+   * the offset Socket.IO needs to recover the session should the connection drop before any
+   * other event arrived.
+   */
+  'session:ready': (info: { id: string }) => void
   /** Sent just before the gateway disconnects a socket whose token expired. */
   'auth:expired': (info: { code: SocketErrorCode, message: string }) => void
 }
