@@ -53,12 +53,13 @@ t.test('panels have unique ids, a unit, a description and grid positions that do
 })
 
 t.test('every metric a panel uses is exported by a live gateway, and every gateway metric is on a panel', async (t) => {
-  // A cluster node (REDIS_URL) with the publish API on: every family the gateway can export.
+  // A cluster node (REDIS_URL) with the publish API and the admin UI on: every family the
+  // gateway can export.
   const gw = await startGateway(t, {
     redisUrl: 'redis://127.0.0.1:6379',
     redisKeyPrefix: `socketgate-dashboards-${process.pid}`,
     publishApiKey: 'dashboards-test-publish-key',
-    adminUi: false
+    adminUi: true
   })
   const res = await fetch(`${gw.url}/metrics`)
   t.equal(res.status, 200)

@@ -132,6 +132,29 @@ t.test('every dashboard and rule query returns data from a live gateway scraped 
   const published = await p.waitFor('sum(socketgate_publish_requests_total)', (r) => Number(r[0]?.value[1]) === 3, deadline)
   t.equal(Number(published[0]?.value[1]), 3, 'the publish requests were scraped')
 
+  // The traffic shows up as what it was, through Prometheus.
+  const expected: Array<[string, number]> = [
+    ['socketgate_publish_requests_total{status_code="200"}', 1],
+    ['socketgate_publish_requests_total{status_code="401"}', 1],
+    ['socketgate_publish_requests_total{status_code="400"}', 1],
+    ['socketgate_socket_connect_errors_total{reason="auth refused"}', 1],
+    ['socketgate_socket_disconnects_total{reason="ping timeout"}', 1],
+    ['socketgate_engine_handshake_errors_total{reason="session id unknown"}', 1],
+    ['socketgate_engine_upgrades_total{transport="websocket"}', 1],
+    ['socketgate_connection_recoveries_total{outcome="not_recovered"}', 1],
+    ['socketgate_server_ack_timeouts_total{namespace="/chat"}', 1],
+    ['socketgate_events_refused_total{reason="SG_INVALID_PAYLOAD"}', 1],
+    ['socketgate_cluster_messages_received_total{type="broadcast"}', 1],
+    ['socketgate_heartbeat_rtt_seconds_count', 1],
+    ['socketgate_server_ack_rtt_seconds_count{namespace="/"}', 1],
+    ['socketgate_event_handler_duration_seconds_count{event="message:send"}', 2],
+    ['socketgate_publish_handoff_seconds_count', 1]
+  ]
+  for (const [selector, min] of expected) {
+    const r = await p.waitFor(`sum(${selector})`, (r) => Number(r[0]?.value[1]) >= min, deadline)
+    t.ok(Number(r[0]?.value[1]) >= min, `${selector} >= ${min}`)
+  }
+
   const queries = [...dashboardQueries(), ...ruleQueries()]
   t.ok(queries.length > 50, `${queries.length} queries`)
   for (const q of queries) {
