@@ -127,6 +127,17 @@ t.test('a request without the right bearer key is refused with 401 and a WWW-Aut
   t.same(withoutFence(seen), [], 'nothing refused was delivered')
 })
 
+t.test('the Bearer scheme is matched in any case, the key exactly', async (t) => {
+  const gw = await startGateway(t, { publishApiKey: KEY })
+  for (const scheme of ['bearer', 'BEARER', 'Bearer  ']) {
+    const res = await publish(gw, { event: 'x' }, { authorization: `${scheme} ${KEY}` })
+    t.equal(res.statusCode, 200, JSON.stringify(scheme))
+  }
+  const res = await publish(gw, { event: 'x' }, { authorization: `Bearer ${KEY.toUpperCase()}` })
+  t.equal(res.statusCode, 401, 'the key is case-sensitive')
+  t.equal(res.json().error.code, 'SG_UNAUTHORIZED')
+})
+
 t.test('a bad request body is refused with a message naming the field, and connected clients are not disturbed', async (t) => {
   const gw = await startGateway(t, { publishApiKey: KEY, maxHttpBufferSize: 4096 })
   const clients = [await connectClient(t, gw), await connectClient(t, gw, { transports: ['polling'] })]

@@ -79,10 +79,11 @@ function schemaProblem (errors: SchemaError[], dataVar: string): Error {
 }
 
 function bearerCheck (key: string | undefined) {
-  const expected = key === undefined ? undefined : Buffer.from(`Bearer ${key}`)
+  const expected = key === undefined ? undefined : Buffer.from(key)
   return async (req: { headers: { authorization?: string } }, reply: { header: (k: string, v: string) => unknown }) => {
     if (expected === undefined) throw new ApiDisabled()
-    const given = Buffer.from(req.headers.authorization ?? '')
+    // The scheme is case-insensitive (RFC 7235: "bearer" is "Bearer"); the key is not.
+    const given = Buffer.from(/^bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '')
     // Compare in constant time so the key cannot be guessed byte by byte from response timing.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       reply.header('www-authenticate', 'Bearer realm="socketgate"')
