@@ -71,7 +71,7 @@ export function cluster (b: DashboardBuilder): void {
   b.row('Cluster (Redis)')
   b.timeseries({
     title: 'Redis connection',
-    description: 'Whether each node\'s Redis connection is ready (socketgate_redis_up: 1 up, 0 down). A node at 0 keeps its local clients but its broadcasts stop reaching the other nodes, and its readiness is 503.',
+    description: 'Whether each node\'s Redis connection is ready (socketgate_redis_up: 1 up, 0 down). A node at 0 keeps its local clients but its broadcasts stop reaching the other nodes, and its readiness reports degraded.',
     unit: 'none', width: 6,
     targets: [{ expr: sel('socketgate_redis_up'), legend: '{{instance}}' }],
     defaults: { min: 0, max: 1, mappings: [{ type: 'value', options: { 0: { text: 'down', index: 0 }, 1: { text: 'up', index: 1 } } }] }
