@@ -1,14 +1,30 @@
 // One echo server for the benchmark: plain Socket.IO, or socketgate with metrics on or off, all
-// with the same handler (ack the payload back). Prints "READY <port>" once listening.
+// with the same handler (ack the payload back). Prints "READY <port>" once listening and, on
+// SIGTERM, "CPU {…}": the CPU time it used per ack, which contention from other processes on the
+// machine inflates much less than it does throughput.
 //   node --import tsx bench/echo-server.ts plain|off|on
 import { createServer } from 'node:http'
 import { Server, type Socket } from 'socket.io'
 import { createGateway } from '../src/app.js'
 
 const variant = process.argv[2] ?? 'on'
+let acks = 0
 const echo = (socket: Socket): void => {
-  socket.on('echo', (data: unknown, ack: (d: unknown) => void) => { if (typeof ack === 'function') ack(data) })
+  socket.on('echo', (data: unknown, ack: (d: unknown) => void) => {
+    acks++
+    if (typeof ack === 'function') ack(data)
+  })
 }
+// SIGUSR2 starts the measured window: start-up and warm-up CPU are not counted.
+let baseline = process.cpuUsage()
+process.on('SIGUSR2', () => {
+  baseline = process.cpuUsage()
+  acks = 0
+})
+process.on('SIGTERM', () => {
+  const { user, system } = process.cpuUsage(baseline)
+  process.stdout.write(`CPU ${JSON.stringify({ cpuMs: Math.round((user + system) / 1000), acks, usPerAck: Number(((user + system) / acks).toFixed(2)) })}\n`, () => process.exit(0))
+})
 
 async function main (): Promise<void> {
   if (variant === 'plain') {

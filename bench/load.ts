@@ -37,6 +37,7 @@ async function main (): Promise<void> {
   const loops = sockets.flatMap((s) => Array.from({ length: window! }, () => loop(s)))
   await new Promise((resolve) => setTimeout(resolve, 1000))
   measuring = true
+  process.stdout.write('MEASURE\n')
   const started = performance.now()
   await new Promise((resolve) => setTimeout(resolve, seconds! * 1000))
   measuring = false

@@ -1,7 +1,7 @@
 // The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO,
 // socketgate with metrics off and with metrics on (server pinned to core 0, load generator to
 // core 1), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
-//   node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
+//   ROUNDS=3 node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
@@ -25,16 +25,20 @@ async function stop (child: ChildProcess): Promise<void> {
   await once(child, 'exit')
 }
 
-interface Result { acksPerSecond: number, p50: number, p99: number }
+interface Result { acksPerSecond: number, p50: number, p99: number, usPerAck?: number }
 
 async function echo (variant: string): Promise<Result> {
   const server = node(SERVER_CORE, 'echo-server.ts', [variant])
   try {
     const port = (await line(server, 'READY ')).split(' ')[1]!
     const load = node(LOAD_CORE, 'load.ts', [port, String(connections), String(window), String(seconds)])
+    await line(load, 'MEASURE')
+    server.kill('SIGUSR2')
     const result = JSON.parse(await line(load, '{')) as Result
     await stop(load)
-    return result
+    server.kill('SIGTERM')
+    const cpu = JSON.parse((await line(server, 'CPU ')).slice(4)) as { usPerAck: number }
+    return { ...result, usPerAck: cpu.usPerAck }
   } finally {
     await stop(server)
   }
@@ -67,13 +71,30 @@ async function scrape (): Promise<void> {
 }
 
 console.log(`echo: ${connections} connections x ${window} in flight, ${seconds} s per variant, server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
+// Variants alternate, round after round, so that a burst of load from elsewhere on the machine
+// hits all of them; each figure is the median of its rounds.
+const rounds = Number(process.env.ROUNDS ?? 1)
+const runs: Record<string, Result[]> = { plain: [], off: [], on: [] }
+for (let round = 1; round <= rounds; round++) {
+  for (const variant of ['plain', 'off', 'on']) {
+    const result = await echo(variant)
+    runs[variant]!.push(result)
+    console.log(`round ${round} ${variant.padEnd(6)} ${JSON.stringify(result)}`)
+  }
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const results: Record<string, Result> = {}
-for (const variant of ['plain', 'off', 'on']) {
-  results[variant] = await echo(variant)
-  console.log(`${variant.padEnd(6)} ${JSON.stringify(results[variant])}`)
+for (const [variant, rs] of Object.entries(runs)) {
+  results[variant] = {
+    acksPerSecond: median(rs.map((r) => r.acksPerSecond)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    usPerAck: median(rs.map((r) => r.usPerAck!))
+  }
+  console.log(`median ${variant.padEnd(6)} ${JSON.stringify(results[variant])}`)
 }
 const { plain, off, on } = results as Record<'plain' | 'off' | 'on', Result>
 const pct = (a: number, b: number) => `${((a / b - 1) * 100).toFixed(1)} %`
-console.log(`metrics on vs off: throughput ${pct(on.acksPerSecond, off.acksPerSecond)}, p50 ${pct(on.p50, off.p50)}, p99 ${pct(on.p99, off.p99)}`)
-console.log(`socketgate off vs plain socket.io: throughput ${pct(off.acksPerSecond, plain.acksPerSecond)}, p99 ${pct(off.p99, plain.p99)}`)
-await scrape()
+console.log(`metrics on vs off: throughput ${pct(on.acksPerSecond, off.acksPerSecond)}, p50 ${pct(on.p50, off.p50)}, p99 ${pct(on.p99, off.p99)}, server CPU per ack ${pct(on.usPerAck!, off.usPerAck!)}`)
+console.log(`socketgate off vs plain socket.io: throughput ${pct(off.acksPerSecond, plain.acksPerSecond)}, p99 ${pct(off.p99, plain.p99)}, server CPU per ack ${pct(off.usPerAck!, plain.usPerAck!)}`)
+if (process.env.SKIP_SCRAPE === undefined) await scrape()

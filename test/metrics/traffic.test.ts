@@ -154,3 +154,28 @@ t.test('rooms, joins and room sizes follow the sockets, and every gauge is back 
   t.equal(value(s, 'socketgate_socket_disconnects_total', { ...ns, reason: 'client namespace disconnect' }), 2)
   t.equal(histogramCount(s, 'socketgate_engine_connection_duration_seconds'), 2)
 })
+
+t.test('a polling client that stops polling counts as slow while its buffer holds packets, and not once it drains', async (t) => {
+  const gw = await startGateway(t, { metricsSlowClientPackets: 10 })
+  const base = `${gw.url}/socket.io/?EIO=4&transport=polling`
+  const open = await (await fetch(base)).text()
+  const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid
+  const connected = new Promise<Socket>((resolve) => gw.io.once('connection', (s) => resolve(s as unknown as Socket)))
+  t.equal((await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '40' })).status, 200)
+  // The CONNECT answer waits for the next poll; so does everything else sent to this client.
+  const socket = await connected
+  for (let i = 0; i < 15; i++) socket.emit('message:new' as never, { i } as never)
+
+  let s = await scrape(gw)
+  t.equal(value(s, 'socketgate_slow_clients'), 1)
+  t.equal(value(s, 'socketgate_slow_client_buffered_packets'), 16, 'the CONNECT answer and 15 events')
+  t.equal(value(s, 'socketgate_engine_connections', { transport: 'polling' }), 1)
+
+  const drained = await (await fetch(`${base}&sid=${sid}`)).text()
+  t.equal(drained.split('\x1e').length, 16, 'one poll takes them all')
+  s = await scrape(gw)
+  t.equal(value(s, 'socketgate_slow_clients'), 0)
+  t.equal(value(s, 'socketgate_slow_client_buffered_packets'), 0)
+  // Polling carries the same packets; only the separators between them are not counted.
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'polling' }), Buffer.byteLength(open) + Buffer.byteLength(drained) - 15)
+})
