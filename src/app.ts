@@ -10,6 +10,7 @@ import demoPage from './plugins/demo-page.js'
 import errorHandler from './plugins/error-handler.js'
 import health from './plugins/health.js'
 import lifecycle from './plugins/lifecycle.js'
+import metrics from './plugins/metrics.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
 import socketIo, { type GatewayServer } from './plugins/socket-io.js'
@@ -80,6 +81,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   await app.register(cluster, { config })
   await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, { ...app.cluster.socketio, ...socketio }))
   await app.register(realtime, { config, authenticate: auth })
+  // After the namespaces it observes, before the routes whose HTTP durations it records.
+  await app.register(metrics, { config })
   if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })
   await app.register(health)
   await app.register(publishApi, { config })

@@ -132,6 +132,7 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
     const target = (room === undefined ? nsp : nsp.to(room)) as unknown as Emitter
     if (data === undefined) target.emit(event)
     else target.emit(event, data)
+    app.metrics.published(nsp.name, reply.elapsedTime)
     // `recipients` counts this node's sockets; in a cluster the other nodes deliver to theirs
     // too (`nodes` says how many nodes there are) without a round trip to count them.
     return app.cluster.enabled ? { ok: true, recipients, scope: 'local', nodes: app.cluster.nodes().length } : { ok: true, recipients, scope: 'local' }
