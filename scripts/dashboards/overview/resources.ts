@@ -13,9 +13,15 @@ export function rooms (b: DashboardBuilder): void {
   })
   b.barGauge({
     title: 'Rooms by size',
-    description: 'Rooms that exist now with at most N sockets (socketgate_rooms_by_size, cumulative like histogram buckets): how large the audiences of broadcasts are. Room names are never labels.',
+    description: 'Rooms that exist now by number of sockets (socketgate_rooms_by_size): the bar "10" counts rooms of 6 to 10 sockets, the bucket below it ending at 5. How large the audiences of broadcasts are; room names are never labels.',
     unit: 'short', width: 6,
-    targets: [{ expr: `sum by (max_sockets) (${sel('socketgate_rooms_by_size', ...IN)})`, legend: '≤ {{max_sockets}}', instant: true }]
+    // The gauge is cumulative like histogram buckets: as `le`, Grafana's heatmap format sorts the
+    // bars by size and turns them into per-bucket counts.
+    targets: [{
+      expr: `sum by (le) (label_replace(${sel('socketgate_rooms_by_size', ...IN)}, "le", "$1", "max_sockets", "(.+)"))`,
+      legend: '{{le}}',
+      format: 'heatmap'
+    }]
   })
   b.timeseries({
     title: 'Room joins and leaves',
