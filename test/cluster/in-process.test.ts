@@ -36,6 +36,19 @@ t.test('disconnecting a room from one node disconnects its members on every node
   for (const [reason] of await Promise.all(gone)) t.equal(reason, 'io server disconnect')
 })
 
+t.test('socketsJoin from one node puts the sockets of every node in the room', async (t) => {
+  const [a, b] = await twoNodes(t)
+  const onA = await connectClient(t, a)
+  const onB = await connectClient(t, b)
+  a.io.socketsJoin('announcements')
+  // The join travels through the stream, the fetch through pub/sub: B applies it a moment later.
+  const ids = await waitFor('node B to apply the join', async () => {
+    const sockets = await b.io.in('announcements').fetchSockets()
+    return sockets.length === 2 ? sockets.map((s) => s.id).sort() : undefined
+  })
+  t.same(ids, [onA.id, onB.id].sort())
+})
+
 t.test('serverSideEmit from one node reaches the other node, not itself', async (t) => {
   const [a, b] = await twoNodes(t)
   let echoed = false

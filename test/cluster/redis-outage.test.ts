@@ -4,7 +4,7 @@
 import t from 'tap'
 import { connectClient, nextEvent } from '../../src/testing.js'
 import type { ChatMessage } from '../../src/index.js'
-import { metricsOf, metricValue, startCluster, startRedis, uniquePrefix, waitFor, type Node } from './helpers.js'
+import { metricsOf, metricValue, startCluster, startNode, startRedis, uniquePrefix, waitFor, type Node } from './helpers.js'
 
 const readiness = async (node: Node) => (await node.get('/readyz'))
 
@@ -59,4 +59,22 @@ t.test('a Redis outage degrades the nodes without stopping them, and they heal w
   }, 15_000)
   t.match(crossed, { content: 'after the outage' })
   for (const node of [a!, b!]) t.equal(node.exit(), undefined, `${node.name} never exited`)
+})
+
+t.test('a node started while Redis is down starts degraded and joins the cluster when Redis answers', async (t) => {
+  const redis = await startRedis(t)
+  await redis.stop()
+  const node = await startNode(t, 'late', { redisUrl: redis.url, prefix: uniquePrefix() })
+  const client = await connectClient(t, node)
+  t.ok(client.connected, 'it serves clients meanwhile')
+  const res = await readiness(node)
+  t.equal(res.status, 503)
+  t.match(res.body, { status: 'degraded', checks: { redis: { ok: false } } })
+  await redis.start()
+  const ready = await waitFor('the node to be ready', async () => {
+    const r = await readiness(node)
+    return r.status === 200 ? r : undefined
+  }, 15_000)
+  t.match(ready.body.checks.redis, { ok: true, status: /1 node\(s\)/ })
+  t.equal(node.exit(), undefined)
 })
