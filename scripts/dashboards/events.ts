@@ -53,9 +53,9 @@ function handlers (b: DashboardBuilder): void {
   })
   b.heatmap({
     title: 'Handler duration distribution',
-    description: 'Acked events per duration bucket in each interval for the selected namespaces and events (socketgate_event_handler_duration_seconds_bucket). Pick one event in the Event variable to see its shape.',
-    unit: 'short', yUnit: 's', width: 24,
-    targets: [{ expr: `sum by (le) (increase(${sel('socketgate_event_handler_duration_seconds_bucket', ...INE)}[$__rate_interval]))`, legend: '{{le}}', format: 'heatmap' }]
+    description: 'Acked events per second in each duration bucket, for the selected namespaces and events (socketgate_event_handler_duration_seconds_bucket). Pick one event in the Event variable to see its shape.',
+    unit: 'cps', yUnit: 's', width: 24,
+    targets: [{ expr: sumRate('le', sel('socketgate_event_handler_duration_seconds_bucket', ...INE)), legend: '{{le}}', format: 'heatmap' }]
   })
 }
 

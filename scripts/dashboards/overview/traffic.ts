@@ -62,9 +62,9 @@ export function latency (b: DashboardBuilder): void {
   })
   b.heatmap({
     title: 'Heartbeat RTT distribution',
-    description: 'Heartbeats per round-trip bucket in each interval (socketgate_heartbeat_rtt_seconds_bucket), all selected nodes. A second band appearing higher up is a group of clients (a region, a network) that got slower.',
-    unit: 'short', yUnit: 's', width: 12,
-    targets: [{ expr: `sum by (le) (increase(${sel('socketgate_heartbeat_rtt_seconds_bucket')}[$__rate_interval]))`, legend: '{{le}}', format: 'heatmap' }]
+    description: 'Heartbeats per second in each round-trip bucket (socketgate_heartbeat_rtt_seconds_bucket), all selected nodes. A second band appearing higher up is a group of clients (a region, a network) that got slower.',
+    unit: 'cps', yUnit: 's', width: 12,
+    targets: [{ expr: sumRate('le', sel('socketgate_heartbeat_rtt_seconds_bucket')), legend: '{{le}}', format: 'heatmap' }]
   })
   b.timeseries({
     title: 'Event handler duration',
