@@ -9,7 +9,7 @@ import { join, posix } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { settingsTable } from '../../src/config.js'
-import { RULE_FILES, readYaml, repoPath } from './helpers.js'
+import { RULE_FILES, dashboardFiles, readYaml, repoPath, type Dashboard } from './helpers.js'
 
 const run = promisify(execFile)
 
@@ -104,7 +104,10 @@ t.test('Grafana loads the provisioned datasource and the dashboards folder', asy
   const url = new URL(ds.datasources[0]!.url)
   t.equal(url.hostname, 'prometheus', 'the datasource is the prometheus service')
   t.equal(url.port, '9090')
-  t.equal(ds.datasources[0]!.uid, 'prometheus', 'the uid the dashboards default to')
+  for (const [file, text] of dashboardFiles()) {
+    const variable = (JSON.parse(text) as Dashboard).templating.list.find((v) => v.name === 'datasource') as { current?: { value?: string } } | undefined
+    t.equal(variable?.current?.value, ds.datasources[0]!.uid, `${file} opens on the provisioned datasource`)
+  }
 
   const providers = readYaml(repoPath('monitoring/grafana/provisioning/dashboards/socketgate.yml')) as { providers: Array<{ options: { path: string } }> }
   t.equal(providers.providers[0]!.options.path, containerPath(grafana, './dashboards'), 'the provider reads the mounted dashboards/')
