@@ -45,6 +45,10 @@ t.test('a Redis outage degrades the nodes without stopping them, and they heal w
   t.equal(refused.status, 503, 'the publish API refuses rather than reach one node only')
   t.match(refused.body, { ok: false, error: { code: 'SG_UNAVAILABLE', message: /cannot reach the cluster's Redis/ } })
 
+  const rooms = await a!.get('/api/v1/rooms')
+  t.equal(rooms.status, 503, 'the rooms listing cannot count the other nodes either')
+  t.equal(rooms.body.error.code, 'SG_UNAVAILABLE')
+
   await redis.start()
 
   for (const node of [a!, b!]) {
