@@ -9,10 +9,18 @@ import { createInterface } from 'node:readline'
 const [seconds = 10, connections = 50, window = 4] = process.argv.slice(2).map(Number)
 const SERVER_CORE = '0'
 const LOAD_CORE = '1'
-const node = (core: string, script: string, args: string[], ipc = false): ChildProcess =>
-  spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+const children = new Set<ChildProcess>()
+const node = (core: string, script: string, args: string[], ipc = false): ChildProcess => {
+  const child = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
     stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit']
   })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+// Whatever ends this script (an error, Ctrl-C, a closed pipe) ends the servers and clients too.
+process.on('exit', () => { for (const child of children) child.kill('SIGKILL') })
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(signal, () => process.exit(1))
 
 async function line (child: ChildProcess, prefix: string): Promise<string> {
   for await (const l of createInterface({ input: child.stdout! })) if (l.startsWith(prefix)) return l
