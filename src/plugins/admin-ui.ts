@@ -66,7 +66,8 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
 
   const io = app.io as unknown as Server
   const instrumented = instrumentAdmin(io, {
-    auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store
+    // admin-ui names a server by host name; nodes sharing a host would show as one.
+    auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store, serverId: app.cluster.nodeId
   }, {
     onRefused: (socket) => {
       // A stale session id after a restart is refused too; only password attempts count.
@@ -106,4 +107,4 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       app.log.info('admin UI in production mode: dashboards only; set ADMIN_MODE=development to list and manage single sockets and rooms')
     }
   })
-}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io'] })
+}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster'] })

@@ -33,10 +33,8 @@ t.test('the admin UI works across the nodes of a cluster', async (t) => {
   })
 
   // admin-ui names a server by its host name unless told otherwise: nodes sharing a host (these
-  // tests, not docker-compose) show as one until src/plugins/admin-ui.ts passes the node id.
-  await t.test('the UI connected to node A lists both nodes as servers', {
-    todo: 'src/plugins/admin-ui.ts: pass serverId: app.cluster.nodeId to instrumentAdmin'
-  }, async (t) => {
+  // tests) would show as one without the node id the gateway passes.
+  await t.test('the UI connected to node A lists both nodes as servers', async (t) => {
     const ui = adminClient(t, a!.url, { username: 'admin', password: PASSWORD })
     const servers = new Set<string>()
     const seen = new Promise<void>((resolve) => {
