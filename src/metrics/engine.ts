@@ -1,7 +1,8 @@
 // engine.io-level instrumentation: connections by transport, packets and bytes as encoded on
 // the wire, heartbeat round trips, upgrades, handshake and connect errors, slow clients. Two
-// listeners per connection ('packet' in, 'packetCreate' out) carry all of it; sizes come from
-// the packet as engine.io encodes it, never from serialising a payload again.
+// listeners per connection carry all of it (incoming: the WebSocket's messages, or engine.io's
+// 'packet' on polling; outgoing: 'packetCreate'); sizes come from the packet as engine.io
+// encodes it, never from serialising a payload again.
 import { performance } from 'node:perf_hooks'
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
 import type { Catalog } from './catalog.js'
@@ -11,6 +12,10 @@ import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown }
 interface Transport { name: string }
+interface WsLike {
+  on: (event: 'message', fn: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) => void
+  off: (event: 'message', fn: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) => void
+}
 interface Conn {
   id: string
   transport: Transport
@@ -19,6 +24,7 @@ interface Conn {
   getAvailableUpgrades: () => string[]
   on: (event: string, fn: (...args: never[]) => void) => void
   once: (event: string, fn: (...args: never[]) => void) => void
+  off: (event: string, fn: (...args: never[]) => void) => void
 }
 
 /** One transport's counters and its number of open connections. */
@@ -98,6 +104,33 @@ export class EngineInstrumentation {
     return sizeOf(data, t)
   }
 
+  /**
+   * Counts what arrives on one transport; returns how to stop. On WebSocket it listens to the ws
+   * socket itself, whose messages are Buffers of the exact frame payload (one engine.io packet
+   * each): their size is free, where measuring the decoded string costs a UTF-8 scan.
+   */
+  #receive (conn: Conn, transport: Transport, t: TransportState, pong: () => void): () => void {
+    const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
+    if (ws) {
+      const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+        t.packetsIn.value++
+        const n = Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength
+        t.bytesIn.value += n
+        // "3": an engine.io pong.
+        if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) pong()
+      }
+      ws.on('message', onMessage)
+      return () => { ws.off('message', onMessage) }
+    }
+    const onPacket = (packet: Packet): void => {
+      t.packetsIn.value++
+      t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
+      if (packet.type === 'pong') pong()
+    }
+    conn.on('packet', onPacket)
+    return () => { conn.off('packet', onPacket) }
+  }
+
   #connection (conn: Conn, engine: EngineServer): void {
     let t = this.transport(conn.transport.name)
     t.open++
@@ -109,14 +142,12 @@ export class EngineInstrumentation {
     t.packetsOut.value++
     t.bytesOut.value += 1 + Buffer.byteLength(open)
 
-    conn.on('packet', (packet: Packet) => {
-      t.packetsIn.value++
-      t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
-      if (packet.type === 'pong' && pingAt !== 0) {
-        this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
-        pingAt = 0
-      }
-    })
+    const pong = (): void => {
+      if (pingAt === 0) return
+      this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
+      pingAt = 0
+    }
+    let stopReceiving = this.#receive(conn, conn.transport, t, pong)
     conn.on('packetCreate', (packet: Packet) => {
       t.packetsOut.value++
       t.bytesOut.value += this.#sizeOut(packet, t)
@@ -128,12 +159,15 @@ export class EngineInstrumentation {
       if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
     })
     conn.on('upgrade', (transport: Transport) => {
+      stopReceiving()
       t.open--
       t = this.transport(transport.name)
       t.open++
+      stopReceiving = this.#receive(conn, transport, t, pong)
       this.catalog.upgrades.series(transport.name).value++
     })
     conn.once('close', () => {
+      stopReceiving()
       t.open--
       this.catalog.connectionDuration.series().observe((performance.now() - openedAt) / 1000)
       this.#suspects.delete(conn)
