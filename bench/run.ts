@@ -1,7 +1,7 @@
 // The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO,
 // socketgate with metrics off and with metrics on (server pinned to core 0, load generator to
 // core 1), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
-//   ROUNDS=3 node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
+//   [ROUNDS=3] [SIDE_BY_SIDE=1] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
@@ -52,6 +52,33 @@ async function echo (variant: string): Promise<Result> {
   }
 }
 
+/**
+ * All variants at once: their servers share core 0, their load generators core 1, so whatever
+ * else runs on the machine slows all of them alike. Sequential runs on a busy machine differ by
+ * ±25 % from one to the next; side by side, the comparison of CPU per ack stays fair.
+ */
+async function together (variants: string[]): Promise<Record<string, Result>> {
+  const servers = variants.map((v) => node(SERVER_CORE, 'echo-server.ts', [v]))
+  try {
+    const ports = await Promise.all(servers.map(async (s) => (await line(s, 'READY ')).split(' ')[1]!))
+    const loads = ports.map((port) => node(LOAD_CORE, 'load.ts', [port, String(connections), String(window), String(seconds)]))
+    const results = await Promise.all(loads.map(async (load, i) => {
+      await line(load, 'MEASURE')
+      servers[i]!.kill('SIGUSR2')
+      const result = JSON.parse(await line(load, '{')) as Result
+      return result
+    }))
+    await Promise.all(loads.map(stop))
+    return Object.fromEntries(await Promise.all(variants.map(async (v, i) => {
+      servers[i]!.kill('SIGTERM')
+      const cpu = JSON.parse((await line(servers[i]!, 'CPU ')).slice(4)) as { usPerAck: number }
+      return [v, { ...results[i]!, usPerAck: cpu.usPerAck }] as const
+    })))
+  } finally {
+    await Promise.all(servers.map(stop))
+  }
+}
+
 async function scrape (): Promise<void> {
   const server = node(SERVER_CORE, 'scrape-server.ts', [], true)
   const ask = async (): Promise<Record<string, unknown>> => {
@@ -78,14 +105,16 @@ async function scrape (): Promise<void> {
   }
 }
 
-console.log(`echo: ${connections} connections x ${window} in flight, ${seconds} s per variant, server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
+console.log(`${process.env.SIDE_BY_SIDE !== undefined ? 'side by side' : 'one after the other'}, echo: ${connections} connections x ${window} in flight, ${seconds} s per variant, server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
 // Variants alternate, round after round, so that a burst of load from elsewhere on the machine
 // hits all of them; each figure is the median of its rounds.
 const rounds = Number(process.env.ROUNDS ?? 1)
 const runs: Record<string, Result[]> = { plain: [], off: [], on: [] }
+const sideBySide = process.env.SIDE_BY_SIDE !== undefined
 for (let round = 1; round <= rounds; round++) {
+  const round_ = sideBySide ? await together(['plain', 'off', 'on']) : undefined
   for (const variant of ['plain', 'off', 'on']) {
-    const result = await echo(variant)
+    const result = round_?.[variant] ?? await echo(variant)
     runs[variant]!.push(result)
     console.log(`round ${round} ${variant.padEnd(6)} ${JSON.stringify(result)}`)
   }
@@ -101,8 +130,13 @@ for (const [variant, rs] of Object.entries(runs)) {
   }
   console.log(`median ${variant.padEnd(6)} ${JSON.stringify(results[variant])}`)
 }
-const { plain, off, on } = results as Record<'plain' | 'off' | 'on', Result>
-const pct = (a: number, b: number) => `${((a / b - 1) * 100).toFixed(1)} %`
-console.log(`metrics on vs off: throughput ${pct(on.acksPerSecond, off.acksPerSecond)}, p50 ${pct(on.p50, off.p50)}, p99 ${pct(on.p99, off.p99)}, server CPU per ack ${pct(on.usPerAck!, off.usPerAck!)}`)
-console.log(`socketgate off vs plain socket.io: throughput ${pct(off.acksPerSecond, plain.acksPerSecond)}, p99 ${pct(off.p99, plain.p99)}, server CPU per ack ${pct(off.usPerAck!, plain.usPerAck!)}`)
+// Ratios are taken per round (variants of one round ran under the same conditions), then the
+// median over rounds.
+const ratio = (a: string, b: string, key: keyof Result) => {
+  const per = runs[a]!.map((r, i) => (r[key]! / runs[b]![i]![key]! - 1) * 100)
+  return `${median(per).toFixed(1)} % (rounds: ${per.map((x) => x.toFixed(1)).join(', ')})`
+}
+console.log(`metrics on vs off: throughput ${ratio('on', 'off', 'acksPerSecond')}, p50 ${ratio('on', 'off', 'p50')}, p99 ${ratio('on', 'off', 'p99')}, server CPU per ack ${ratio('on', 'off', 'usPerAck')}`)
+console.log(`socketgate off vs plain socket.io: throughput ${ratio('off', 'plain', 'acksPerSecond')}, p99 ${ratio('off', 'plain', 'p99')}, server CPU per ack ${ratio('off', 'plain', 'usPerAck')}`)
+console.log(`socketgate on vs plain socket.io: throughput ${ratio('on', 'plain', 'acksPerSecond')}, p99 ${ratio('on', 'plain', 'p99')}, server CPU per ack ${ratio('on', 'plain', 'usPerAck')}`)
 if (process.env.SKIP_SCRAPE === undefined) await scrape()
