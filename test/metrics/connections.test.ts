@@ -107,3 +107,29 @@ t.test('recovery attempts count as recovered or not recovered', async (t) => {
   t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'not_recovered' }), 1)
   t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 3)
 })
+
+t.test('children of a dynamic namespace count under their parent pattern, not one series each', async (t) => {
+  const gw = await startGateway(t)
+  gw.io.of(/^\/tenant-\d+$/).on('connection', (socket) => {
+    socket.on('ping-me' as never, ((ack: (r: string) => void) => ack('pong')) as never)
+  })
+  const clients = await Promise.all(['/tenant-1', '/tenant-2', '/tenant-2'].map((nsp) => connectClient(t, gw, { nsp })))
+  for (const c of clients) await (c as unknown as { timeout: (ms: number) => { emitWithAck: (ev: string) => Promise<unknown> } }).timeout(2000).emitWithAck('ping-me')
+
+  const s = await scrape(gw)
+  const parent = { namespace: '/^\\/tenant-\\d+$/' }
+  t.equal(value(s, 'socketgate_socket_connects_total', parent), 3)
+  t.equal(value(s, 'socketgate_sockets_connected', parent), 3)
+  t.equal(value(s, 'socketgate_events_received_total', { ...parent, event: 'ping-me' }), 3)
+  t.equal(histogramCount(s, 'socketgate_event_handler_duration_seconds', { ...parent, event: 'ping-me' }), 3)
+  const labels = new Set(s.get('socketgate_socket_connects_total')!.values.map((v) => v.labels.namespace))
+  t.notOk(labels.has('/tenant-1') || labels.has('/tenant-2'), 'no series per child namespace')
+})
+
+t.test('handshakes refused while draining count as forbidden', async (t) => {
+  const gw = await startGateway(t)
+  await gw.drain({ windowMs: 0 })
+  const res = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`)
+  t.equal(res.status, 403)
+  t.equal(value(await scrape(gw), 'socketgate_engine_handshake_errors_total', { reason: 'forbidden' }), 1)
+})
