@@ -106,6 +106,13 @@ t.test('recovery attempts count as recovered or not recovered', async (t) => {
   t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'recovered' }), 1)
   t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'not_recovered' }), 1)
   t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 3)
+  // With recovery on, socket.emit goes through the adapter's broadcast (to keep the packet for a
+  // replay): still one direct event, not a broadcast.
+  const before = value(s, 'socketgate_broadcasts_total', { namespace: '/' })
+  serverSocket(gw, client.id).emit('message:new' as never, {} as never)
+  const after = await scrape(gw)
+  t.equal(value(after, 'socketgate_broadcasts_total', { namespace: '/' }), before)
+  t.equal(value(after, 'socketgate_events_sent_total', { namespace: '/', event: 'message:new' }), value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'message:new' }) + 1)
 })
 
 t.test('children of a dynamic namespace count under their parent pattern, not one series each', async (t) => {
