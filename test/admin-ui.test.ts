@@ -360,3 +360,26 @@ t.test('instrumentAdmin', async (t) => {
     t.match(await failure, { message: /^timeout reached/ })
   })
 })
+
+t.test('on /metrics, refused logins and operator actions are counted, and operators are not counted as clients', async (t) => {
+  const gw = await startGateway(t, { adminPasswordHash: hash })
+  const scrape = async (): Promise<string> => (await gw.app.inject({ url: '/metrics' })).body
+  const value = (body: string, series: string): number | undefined => {
+    const line = body.split('\n').find((l) => l.startsWith(series + ' '))
+    return line === undefined ? undefined : Number(line.slice(series.length + 1))
+  }
+  const user = await connectClient(t, gw)
+  const { admin } = await connectAdmin(t, gw, { username: 'admin', password: PASSWORD })
+  await t.rejects(connectAdmin(t, gw, { username: 'admin', password: 'wrong' }), { message: 'invalid credentials' })
+  const gone = nextEvent(user, 'disconnect')
+  admin.emit('_disconnect', '/', false, user.id)
+  await gone
+
+  const body = await scrape()
+  t.equal(value(body, 'socketgate_admin_login_failures_total'), 1)
+  t.equal(value(body, 'socketgate_admin_actions_total{action="disconnect"}'), 1)
+  t.equal(value(body, 'socketgate_admin_actions_total{action="join"}'), 0)
+  t.equal(value(body, 'socketgate_socket_connects_total{namespace="/"}'), 1, 'the one client')
+  t.notMatch(body, 'namespace="/admin"', 'the admin namespace has no namespace-level series')
+  t.equal(value(body, 'socketgate_sockets_connected{namespace="/"}'), 0, 'the client was disconnected; the operator is still connected but not counted')
+})

@@ -179,6 +179,7 @@ export class EngineInstrumentation {
     const comma = encoded.indexOf(',')
     const named = encoded[1] === '/'
     const nspName = named ? encoded.slice(1, comma) : '/'
+    if (!this.states.counts({ name: nspName })) return
     let body: { message?: unknown, data?: { code?: unknown } } = {}
     try {
       body = JSON.parse(named ? encoded.slice(comma + 1) : encoded.slice(1)) as typeof body

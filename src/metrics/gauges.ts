@@ -10,6 +10,7 @@ export function registerGauges (registry: Registry, prefix: string, io: Server, 
     const totals = new Map<string, number>()
     for (const state of states.all()) totals.set(state.label, 0)
     for (const nsp of io._nsps.values()) {
+      if (!states.counts(nsp)) continue
       const label = states.of(nsp).label
       totals.set(label, (totals.get(label) ?? 0) + read(nsp as never))
     }

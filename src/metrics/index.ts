@@ -23,6 +23,8 @@ export interface MetricsOptions {
   roomSizeBuckets: readonly number[]
   /** Outbound buffer length (packets) from which a connection counts as slow. @default 100 */
   slowClientPackets: number
+  /** Namespaces left out of the namespace-level series (the admin UI's: dashboards count real clients). */
+  excludeNamespaces?: readonly string[]
 }
 
 /** What other plugins may report; a no-op when metrics are off. */
@@ -41,7 +43,7 @@ export class GatewayMetrics implements MetricsApi {
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
     this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets })
-    this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets))
+    this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets), new Set(opts.excludeNamespaces))
     const engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
     engine.attach(io.engine)
     const sockets = new SocketInstrumentation(this.#states, connections)

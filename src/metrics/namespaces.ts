@@ -100,7 +100,13 @@ export class NamespaceStates {
   readonly #byLabel = new Map<string, NamespaceState>()
   readonly #byNamespace = new WeakMap<Namespace, NamespaceState>()
 
-  constructor (private readonly io: Server, private readonly make: (label: string) => NamespaceState) {}
+  /** `excluded`: namespaces kept out of every namespace-level series (the admin UI's own). */
+  constructor (private readonly io: Server, private readonly make: (label: string) => NamespaceState, private readonly excluded: ReadonlySet<string> = new Set()) {}
+
+  /** Whether `nsp` (by name) has series at all. */
+  counts (nsp: { name: string }): boolean {
+    return !this.excluded.has(nsp.name)
+  }
 
   of (nsp: Namespace): NamespaceState {
     let state = this.#byNamespace.get(nsp)
@@ -115,6 +121,7 @@ export class NamespaceStates {
 
   /** For a namespace name, if this node serves it. */
   named (name: string): NamespaceState | undefined {
+    if (this.excluded.has(name)) return undefined
     const nsp = this.io._nsps.get(name)
     return nsp ? this.of(nsp) : undefined
   }

@@ -57,6 +57,7 @@ export class SocketInstrumentation {
 
   constructor (private readonly states: NamespaceStates, connections: Connections) {
     const observer: InboundObserver = (socket) => {
+      if (!this.states.counts(socket.nsp)) return undefined
       const events = this.states.of(socket.nsp).events
       return (event) => {
         const slot = events.slot(event)
@@ -68,7 +69,7 @@ export class SocketInstrumentation {
   }
 
   namespace (nsp: Namespace): void {
-    if (this.#done.has(nsp)) return
+    if (this.#done.has(nsp) || !this.states.counts(nsp)) return
     this.#done.add(nsp)
     const state = this.states.of(nsp)
     nsp.on('connection', (socket: Socket) => this.#socket(state, socket))

@@ -9,6 +9,7 @@ import type { Config } from '../config.js'
 import { ADMIN_PATH, serveAdminAssets } from '../admin/assets.js'
 import { ADMIN_ACTIONS, auditAdminActions, type AdminAction } from '../admin/audit.js'
 import { adminCredentials } from '../admin/credentials.js'
+import { registerAdminMetrics } from '../admin/metrics.js'
 import { instrumentAdmin } from '../admin/instrument.js'
 import { offeredCredentials } from '../admin/logins.js'
 
@@ -63,6 +64,8 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     actions: Object.fromEntries(ADMIN_ACTIONS.map((a) => [a, 0])) as Record<AdminAction, number>
   }
   app.decorate('adminUi', stats)
+  const { registry } = app.metrics
+  if (registry) registerAdminMetrics(registry, config.metricsPrefix, stats)
 
   const io = app.io as unknown as Server
   const instrumented = instrumentAdmin(io, {
@@ -107,4 +110,4 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       app.log.info('admin UI in production mode: dashboards only; set ADMIN_MODE=development to list and manage single sockets and rooms')
     }
   })
-}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster'] })
+}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics'] })

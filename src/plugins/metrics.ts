@@ -8,6 +8,7 @@ import { parseBuckets, type Config } from '../config.js'
 import { NotFound } from '../errors.js'
 import { GatewayMetrics, type MetricsApi } from '../metrics/index.js'
 import { wantsOpenMetrics } from '../metrics/render.js'
+import { ADMIN_NAMESPACE } from './admin-ui.js'
 
 export interface AppMetrics extends MetricsApi {
   /** The app's own registry; undefined when METRICS_ENABLED=false. */
@@ -57,7 +58,9 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     latencyBuckets: parseBuckets(config.metricsLatencyBuckets),
     connectionBuckets: parseBuckets(config.metricsConnectionBuckets),
     roomSizeBuckets: parseBuckets(config.metricsRoomSizeBuckets),
-    slowClientPackets: config.metricsSlowClientPackets
+    slowClientPackets: config.metricsSlowClientPackets,
+    // The admin UI's own sockets are operators, not clients.
+    excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : []
   })
 
   app.addHook('onResponse', async (req, reply) => {

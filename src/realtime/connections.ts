@@ -18,7 +18,7 @@ export interface AckedEvent {
  * returns where the event's ack is reported). Metrics observe through this, so every event
  * crosses one middleware only, the one that also tracks acks for drain.
  */
-export type InboundObserver = (socket: Socket) => (event: unknown) => AckedEvent | undefined
+export type InboundObserver = (socket: Socket) => ((event: unknown) => AckedEvent | undefined) | undefined
 
 interface Entry { inflight: number, waiters: Array<() => void> }
 
