@@ -2,6 +2,8 @@
 // scrapes a live gateway every second with the project's prometheus.yml (targets rewritten) and
 // rule files, after representative traffic: connects over both transports, events with acks, a
 // ping timeout, an auth refusal, publish-API calls, a cluster node on Redis.
+import bcrypt from 'bcryptjs'
+import { io as ioc } from 'socket.io-client'
 import { stringify } from 'yaml'
 import WebSocket from 'ws'
 import t, { type Test } from 'tap'
@@ -51,6 +53,19 @@ async function pingTimeout (gw: TestGateway): Promise<void> {
   await closed
 }
 
+const ADMIN_PASSWORD = 'monitoring test operator'
+
+/** Resolves once logged in to the admin UI (its first `config` event); rejects on connect_error. */
+async function connectAdmin (t: Test, gw: TestGateway, password: string) {
+  const admin = ioc(`${gw.url}/admin`, { auth: { username: 'admin', password }, transports: ['websocket'], reconnection: false, forceNew: true })
+  t.teardown(() => { admin.disconnect() })
+  await new Promise((resolve, reject) => {
+    admin.once('config', resolve)
+    admin.once('connect_error', reject)
+  })
+  return admin
+}
+
 /** Drives the traffic; resolves with a client left in room "lobby". */
 async function traffic (t: Test, gw: TestGateway): Promise<GatewayClient> {
   // WebSocket, polling-only, and polling that upgrades; two namespaces.
@@ -96,6 +111,13 @@ async function traffic (t: Test, gw: TestGateway): Promise<GatewayClient> {
   t.equal((await publish('wrong-key-wrong-key', { event: 'news' })).status, 401)
   t.equal((await publish(KEY, { event: 'news', colour: 'red' })).status, 400)
 
+  // Admin UI: a refused login, and an operator disconnecting a client.
+  await t.rejects(connectAdmin(t, gw, 'a wrong guess'), { message: 'invalid credentials' })
+  const operator = await connectAdmin(t, gw, ADMIN_PASSWORD)
+  const gone = nextEvent(upgrading, 'disconnect')
+  operator.emit('_disconnect', '/', false, upgrading.id)
+  t.match(await gone, ['io server disconnect'])
+
   // A client leaving: disconnect reason and connection duration.
   polling.disconnect()
   return ws
@@ -111,7 +133,8 @@ t.test('every dashboard and rule query returns data from a live gateway scraped 
     // Two nodes of one cluster, so that cross-node messages flow both ways.
     redisUrl: 'redis://127.0.0.1:6379',
     redisKeyPrefix: `socketgate-monitoring-${process.pid}`,
-    adminUi: false,
+    // Bcrypt's minimum cost: the test checks counting, not hashing.
+    adminPasswordHash: await bcrypt.hash(ADMIN_PASSWORD, 4),
     authenticate
   }
   const gw = await startGateway(t, options)
@@ -148,7 +171,9 @@ t.test('every dashboard and rule query returns data from a live gateway scraped 
     ['socketgate_heartbeat_rtt_seconds_count', 1],
     ['socketgate_server_ack_rtt_seconds_count{namespace="/"}', 1],
     ['socketgate_event_handler_duration_seconds_count{event="message:send"}', 2],
-    ['socketgate_publish_handoff_seconds_count', 1]
+    ['socketgate_publish_handoff_seconds_count', 1],
+    ['socketgate_admin_login_failures_total', 1],
+    ['socketgate_admin_actions_total{action="disconnect"}', 1]
   ]
   for (const [selector, min] of expected) {
     const r = await p.waitFor(`sum(${selector})`, (r) => Number(r[0]?.value[1]) >= min, deadline)

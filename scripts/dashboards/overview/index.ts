@@ -4,12 +4,12 @@
 import { DashboardBuilder, dashboard } from '../builder.js'
 import { connections } from './connections.js'
 import { health } from './health.js'
-import { cluster, http, rooms, runtime } from './resources.js'
+import { admin, cluster, http, rooms, runtime } from './resources.js'
 import { latency, throughput } from './traffic.js'
 
 export function overviewDashboard (): Record<string, unknown> {
   const b = new DashboardBuilder()
-  for (const section of [health, connections, throughput, latency, rooms, http, cluster, runtime]) section(b)
+  for (const section of [health, connections, throughput, latency, rooms, http, admin, cluster, runtime]) section(b)
   return dashboard({
     uid: 'socketgate-overview',
     title: 'socketgate / Gateway overview',

@@ -1,4 +1,4 @@
-// Rooms, protection, the HTTP side, the cluster and the Node.js process.
+// Rooms, protection, the HTTP side, the admin UI, the cluster and the Node.js process.
 import type { DashboardBuilder } from '../builder.js'
 import { quantile, sel, sumRate } from '../promql.js'
 import { IN } from './filters.js'
@@ -70,6 +70,22 @@ export function http (b: DashboardBuilder): void {
     description: 'The 99th percentile of the time Fastify took to answer, by route pattern (socketgate_http_request_duration_seconds).',
     unit: 's', width: 8,
     targets: [{ expr: quantile(0.99, 'route', sel('socketgate_http_request_duration_seconds_bucket')), legend: '{{route}}' }]
+  })
+}
+
+export function admin (b: DashboardBuilder): void {
+  b.row('Admin UI')
+  b.timeseries({
+    title: 'Admin UI login failures',
+    description: 'Admin UI logins refused per second (socketgate_admin_login_failures_total): a wrong user name or password, or too many password checks at once. A steady rate is someone guessing the password.',
+    unit: 'cps', width: 12,
+    targets: [{ expr: sumRate('instance', sel('socketgate_admin_login_failures_total')), legend: '{{instance}}' }]
+  })
+  b.timeseries({
+    title: 'Admin UI operator actions',
+    description: 'Actions operators took in the admin UI per second, by action (socketgate_admin_actions_total: disconnect, join, leave, emit); each one is also logged as an audit line.',
+    unit: 'cps', width: 12,
+    targets: [{ expr: sumRate('action', sel('socketgate_admin_actions_total')), legend: '{{action}}' }]
   })
 }
 
