@@ -62,8 +62,18 @@ function handlers (b: DashboardBuilder): void {
 function errors (b: DashboardBuilder): void {
   b.row('Errors')
   b.timeseries({
+    title: 'Error ratio by event',
+    description: 'Client events whose ack answered { ok: false } (socketgate_event_errors_total) over events received (socketgate_events_received_total), by namespace and event name. An event with no errors has no series.',
+    unit: 'percentunit', width: 24,
+    targets: [{
+      expr: `${sumRate('namespace, event', sel('socketgate_event_errors_total', ...INE))} / ${sumRate('namespace, event', sel('socketgate_events_received_total', ...INE))}`,
+      legend: '{{namespace}} {{event}}'
+    }],
+    defaults: { min: 0 }
+  })
+  b.timeseries({
     title: 'Error ratio by namespace',
-    description: 'Client events refused (answered { ok: false } or rate limited, socketgate_events_refused_total) over events received (socketgate_events_received_total), by namespace. Refusals are counted by namespace and reason, not by event name.',
+    description: 'Client events refused (answered { ok: false } or rate limited, socketgate_events_refused_total) over events received (socketgate_events_received_total), by namespace.',
     unit: 'percentunit', width: 12,
     targets: [{
       expr: `${sumRate('namespace', sel('socketgate_events_refused_total', ...IN))} / ${sumRate('namespace', sel('socketgate_events_received_total', ...IN))}`,

@@ -52,6 +52,7 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     roomLeaves: counter('room_leaves_total', 'Sockets leaving a room, disconnections included (private rooms not counted)', ['namespace']),
     // Protection
     refused: counter('events_refused_total', 'Client events refused: answered { ok: false } (by error code) or rate limited', ['namespace', 'reason']),
+    eventErrors: counter('event_errors_total', 'Client events whose ack answered { ok: false }, by event name (the error ratio of each event)', ['namespace', 'event']),
     // Process
     http: latency('http_request_duration_seconds', 'HTTP requests served by Fastify, by route pattern', ['method', 'route', 'status_code'])
   }

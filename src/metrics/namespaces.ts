@@ -17,6 +17,7 @@ export class EventSlot implements AckedEvent {
   #received?: CounterSeries
   #sent?: CounterSeries
   #handler?: HistogramSeries
+  #errors?: CounterSeries
 
   constructor (private readonly ns: NamespaceState, readonly event: string) {}
 
@@ -33,6 +34,7 @@ export class EventSlot implements AckedEvent {
     this.#handler.observe((performance.now() - receivedAt) / 1000)
     if (typeof response === 'object' && response !== null && (response as { ok?: unknown }).ok === false) {
       const code = (response as { error?: { code?: unknown } }).error?.code
+      ;(this.#errors ??= this.ns.catalog.eventErrors.series(this.ns.label, this.event)).value++
       this.ns.refused(typeof code === 'string' && KNOWN_CODES.has(code) ? code : 'other').inc()
     }
   }

@@ -110,6 +110,10 @@ t.test('refused events count by their error code', async (t) => {
     const s = await scrape(gw)
     t.equal(value(s, 'socketgate_events_refused_total', { namespace: '/', reason: 'SG_INVALID_ROOM' }), 2)
     t.equal(value(s, 'socketgate_events_refused_total', { namespace: '/', reason: 'SG_INVALID_PAYLOAD' }), 1)
+    // And by event, next to what was received: room:join failed 2 of 2, message:send 1 of 2.
+    t.equal(value(s, 'socketgate_event_errors_total', { namespace: '/', event: 'room:join' }), 2)
+    t.equal(value(s, 'socketgate_event_errors_total', { namespace: '/', event: 'message:send' }), 1)
+    t.equal(value(s, 'socketgate_events_received_total', { namespace: '/', event: 'message:send' }), 2)
     break app
   }
   gw.app.metrics.refused('/', 'rate limited')
