@@ -103,9 +103,12 @@ export class Connections {
         const last = packet.length - 1
         const [event] = packet as [string]
         const observed = onEvent?.(event)
-        // Nobody answers an event nobody listens to: counting its ack would hold a drain for nothing.
-        const heard = socket.listenerCount(event as never) > 0 || socket.listenersAny().length > 0
-        if ((heard || observed) && typeof packet[last] === 'function') packet[last] = this.track(socket.conn, packet[last], observed, heard)
+        // Only events with an ack need more: most client events have none.
+        if (typeof packet[last] === 'function') {
+          // Nobody answers an event nobody listens to: counting its ack would hold a drain for nothing.
+          const heard = socket.listenerCount(event as never) > 0 || socket.listenersAny().length > 0
+          if (heard || observed) packet[last] = this.track(socket.conn, packet[last], observed, heard)
+        }
         next()
       })
     })
