@@ -203,6 +203,12 @@ export interface Variable {
   allValue?: string
 }
 
+/** The instance and namespace variables every dashboard starts with. */
+export const COMMON_VARIABLES: readonly Variable[] = [
+  { name: 'instance', label: 'Instance', query: 'label_values(socketgate_build_info, instance)' },
+  { name: 'namespace', label: 'Namespace', query: 'label_values(socketgate_sockets_connected{instance=~"$instance"}, namespace)', allValue: '.*' }
+]
+
 export function templating (variables: Variable[]): Json {
   return {
     list: [

@@ -1,7 +1,7 @@
 // "Events drill-down": per namespace and event name, how often, how fast, how often refused.
 // Event names are labels up to METRICS_EVENT_LABEL_LIMIT per namespace; later names count
 // together as event="_other".
-import { DashboardBuilder, dashboard } from './builder.js'
+import { COMMON_VARIABLES, DashboardBuilder, dashboard } from './builder.js'
 import { EVENT, INSTANCE, NAMESPACE, sel, sumRate } from './promql.js'
 
 const INE = [INSTANCE, NAMESPACE, EVENT] as const
@@ -98,8 +98,7 @@ export function eventsDashboard (): Record<string, unknown> {
     title: 'socketgate / Events drill-down',
     description: 'Per namespace and event name: rates, handler latency percentiles and refusals (docs/monitoring.md).',
     variables: [
-      { name: 'instance', label: 'Instance', query: 'label_values(socketgate_build_info, instance)' },
-      { name: 'namespace', label: 'Namespace', query: 'label_values(socketgate_sockets_connected{instance=~"$instance"}, namespace)', allValue: '.*' },
+      ...COMMON_VARIABLES,
       { name: 'event', label: 'Event', query: 'label_values(socketgate_events_received_total{instance=~"$instance", namespace=~"$namespace"}, event)', allValue: '.*' }
     ],
     panels: b.panels

@@ -1,7 +1,7 @@
 // "Gateway overview": is the gateway healthy, how many clients, how much traffic, how fast.
 // Metric semantics are those of docs/metrics.md; the panel descriptions repeat what an operator
 // needs to read each panel without leaving Grafana. One file per group of rows.
-import { DashboardBuilder, dashboard } from '../builder.js'
+import { COMMON_VARIABLES, DashboardBuilder, dashboard } from '../builder.js'
 import { connections } from './connections.js'
 import { health } from './health.js'
 import { admin, cluster, http, rooms, runtime } from './resources.js'
@@ -14,10 +14,7 @@ export function overviewDashboard (): Record<string, unknown> {
     uid: 'socketgate-overview',
     title: 'socketgate / Gateway overview',
     description: 'Health, clients, traffic and latency of the socketgate gateway nodes (docs/monitoring.md).',
-    variables: [
-      { name: 'instance', label: 'Instance', query: 'label_values(socketgate_build_info, instance)' },
-      { name: 'namespace', label: 'Namespace', query: 'label_values(socketgate_sockets_connected{instance=~"$instance"}, namespace)', allValue: '.*' }
-    ],
+    variables: [...COMMON_VARIABLES],
     panels: b.panels
   })
 }
