@@ -183,3 +183,43 @@ t.test('a polling client that stops polling counts as slow while its buffer hold
   // Polling carries the same packets; only the separators between them are not counted.
   t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'polling' }), Buffer.byteLength(open) + Buffer.byteLength(drained) - 15)
 })
+
+t.test('a WebSocket client that stops reading counts as slow once the socket backs up, and not once it reads again', async (t) => {
+  const gw = await startGateway(t, { metricsSlowClientPackets: 10 })
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.terminate())
+  const connected = new Promise<Socket>((resolve) => gw.io.once('connection', (s) => resolve(s as unknown as Socket)))
+  raw.send('40')
+  await raw.next((m) => m.startsWith('40{'))
+  const socket = await connected
+  const tcp = (raw.ws as unknown as { _socket: { pause: () => void, resume: () => void } })._socket
+  tcp.pause()
+
+  // 64 KiB events until the kernel's buffers on both ends are full and engine.io holds the rest.
+  const conn = socket.conn as unknown as { writeBuffer: unknown[] }
+  const event = 'x'.repeat(64 * 1024)
+  let sent = 0
+  // A burst fills engine.io's buffer for a moment even for a fast client: only what is still
+  // there after a pause is a client falling behind.
+  while (conn.writeBuffer.length < 20 && sent < 2000) {
+    for (let i = 0; i < 10; i++) socket.emit('message:new' as never, event as never)
+    sent += 10
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.ok(conn.writeBuffer.length >= 20, `engine.io holds ${conn.writeBuffer.length} packets after ${sent} events`)
+  let s = await scrape(gw)
+  t.equal(value(s, 'socketgate_slow_clients'), 1)
+  t.equal(value(s, 'socketgate_slow_client_buffered_packets'), conn.writeBuffer.length)
+
+  const received = new Promise<void>((resolve) => {
+    let n = 0
+    raw.ws.on('message', (data: Buffer) => { if (data.length > 64 * 1024 && ++n === sent) resolve() })
+  })
+  tcp.resume()
+  await received
+  s = await scrape(gw)
+  t.equal(value(s, 'socketgate_slow_clients'), 0)
+  t.equal(value(s, 'socketgate_slow_client_buffered_packets'), 0)
+  t.equal(value(s, 'socketgate_engine_packets_sent_total', { transport: 'websocket' }), raw.packetsIn, 'every packet counted once')
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'websocket' }), raw.bytesIn, 'every byte counted once, 64 KiB frames included')
+})
