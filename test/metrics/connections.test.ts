@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import t from 'tap'
+import WebSocket from 'ws'
 import type { Socket } from 'socket.io'
 import { HandshakeError, SocketErrorCode } from '../../src/errors.js'
 import { connectClient, startGateway, type TestGateway } from '../../src/testing.js'
@@ -85,6 +86,40 @@ t.test('an upgrade from polling moves the connection to the websocket gauge and 
   t.equal(value(s, 'socketgate_engine_connections', { transport: 'websocket' }), 1)
   t.equal(value(s, 'socketgate_engine_connections', { transport: 'polling' }), 0)
   t.ok(value(s, 'socketgate_engine_packets_received_total', { transport: 'polling' }) > 0, 'the polling phase is counted under polling')
+})
+
+t.test('packets queued while a connection upgrades are counted once, on the transport that carried them', async (t) => {
+  const gw = await startGateway(t)
+  const base = `${gw.url}/socket.io/?EIO=4&transport=polling`
+  const open = await (await fetch(base)).text()
+  const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid
+  const connected = new Promise<Socket>((resolve) => gw.io.once('connection', (s) => resolve(s as unknown as Socket)))
+  await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '40' })
+  const socket = await connected
+  const answer = await (await fetch(`${base}&sid=${sid}`)).text()
+  t.match(answer, /^40\{/)
+
+  const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`)
+  t.teardown(() => ws.terminate())
+  const frames: Buffer[] = []
+  ws.on('message', (data: Buffer) => frames.push(data))
+  await once(ws, 'open')
+  ws.send('2probe')
+  while (frames.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal(frames.shift()!.toString(), '3probe')
+  // No poll is waiting: these wait in engine.io's buffer, counted as created, and leave on the
+  // WebSocket once the client completes the upgrade.
+  for (let i = 0; i < 3; i++) socket.emit('message:new' as never, { i } as never)
+  const upgraded = once(socket.conn, 'upgrade')
+  ws.send('5')
+  await upgraded
+  while (frames.length < 3) await new Promise((resolve) => setTimeout(resolve, 5))
+
+  const s = await scrape(gw)
+  const received = Buffer.byteLength(open) + Buffer.byteLength(answer) + frames.reduce((n, f) => n + f.length, 0)
+  const sent = (transport: string): number => value(s, 'socketgate_engine_bytes_sent_total', { transport })
+  t.equal(sent('polling') + sent('websocket'), received, 'every byte the client received, once (the probe aside)')
+  t.equal(value(s, 'socketgate_engine_packets_sent_total', { transport: 'polling' }) + value(s, 'socketgate_engine_packets_sent_total', { transport: 'websocket' }), 2 + 3)
 })
 
 t.test('recovery attempts count as recovered or not recovered', async (t) => {
