@@ -24,9 +24,9 @@ interface Entry { inflight: number, waiters: Array<() => void> }
 
 // When the events of one read from the network reached this middleware. Socket.IO decodes every
 // packet of a read and runs their middlewares (in process.nextTick callbacks) before the first
-// handler runs, so one clock read serves them all, and a handler's duration includes its wait
-// behind the events read with it, as its client sees it. A microtask clears it once those ticks
-// are done. One clock read per event instead cost ~1.5 % of an echo's instructions.
+// handler runs, so one clock read (~50 ns here) serves them all instead of one per event, and a
+// handler's duration includes its wait behind the events read with it, as its client sees it.
+// A microtask clears it once those ticks are done.
 let receivedAt = -1
 const clearReceivedAt = (): void => { receivedAt = -1 }
 function readTime (): number {
