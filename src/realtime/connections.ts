@@ -22,21 +22,6 @@ export type InboundObserver = (socket: Socket) => ((event: unknown) => AckedEven
 
 interface Entry { inflight: number, waiters: Array<() => void> }
 
-// When the events of one read from the network reached this middleware. Socket.IO decodes every
-// packet of a read and runs their middlewares (in process.nextTick callbacks) before the first
-// handler runs, so one clock read (~50 ns here) serves them all instead of one per event, and a
-// handler's duration includes its wait behind the events read with it, as its client sees it.
-// A microtask clears it once those ticks are done.
-let receivedAt = -1
-const clearReceivedAt = (): void => { receivedAt = -1 }
-function readTime (): number {
-  if (receivedAt < 0) {
-    receivedAt = performance.now()
-    queueMicrotask(clearReceivedAt)
-  }
-  return receivedAt
-}
-
 const wake = (entry: Entry): void => {
   for (const resolve of entry.waiters.splice(0)) resolve()
 }
@@ -116,7 +101,7 @@ export class Connections {
       const onEvent = this.#observer?.(socket as unknown as Socket)
       socket.use((packet, next) => {
         const last = packet.length - 1
-        const event = packet[0] as string
+        const [event] = packet as [string]
         const observed = onEvent?.(event)
         // Only events with an ack need more: most client events have none.
         if (typeof packet[last] === 'function') {
@@ -137,19 +122,18 @@ export class Connections {
     const entry = owed ? this.#open.get(conn) : undefined
     if (!entry && !observer) return ack
     if (entry) entry.inflight++
-    const receivedAt = observer ? readTime() : 0
+    const receivedAt = observer ? performance.now() : 0
     let done = false
-    // `arguments`, not a rest parameter: passed straight through, it allocates nothing per ack.
-    return function (this: unknown) {
+    return ((...args: Parameters<A>) => {
       // The ack is written first: whoever waits for idle closes the connection right after.
-      const result = ack.apply(this, arguments as unknown as Parameters<A>)
+      const result = ack(...args)
       if (!done) {
         done = true
         if (entry && --entry.inflight === 0) wake(entry)
-        observer?.acked(receivedAt, arguments[0])
+        observer?.acked(receivedAt, args[0])
       }
       return result
-    } as A
+    }) as A
   }
 
   /** One observer (metrics); sockets connected before it was set are not observed. */
