@@ -1,7 +1,8 @@
 // The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO,
-// socketgate with metrics off and with metrics on (server pinned to core 0, load generator to
-// core 1), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
-//   [ROUNDS=3] [SIDE_BY_SIDE=1] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
+// socketgate with metrics off and with metrics on (servers pinned to core 0, load generator to
+// core 1, one server loaded at a time in turns, several processes of each), then the /metrics
+// render time with 0, 1 000 and 10 000 connected sockets.
+//   [VARIANTS=plain,off,on] [PROCESSES=3] [SLICE_MS=500] [CLIENT=raw|socket.io] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
@@ -16,15 +17,33 @@ const node = (core: string, script: string, args: string[], ipc = false): ChildP
   })
   children.add(child)
   child.once('exit', () => children.delete(child))
+  listen(child)
   return child
 }
 // Whatever ends this script (an error, Ctrl-C, a closed pipe) ends the servers and clients too.
 process.on('exit', () => { for (const child of children) child.kill('SIGKILL') })
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE'] as const) process.on(signal, () => process.exit(1))
 
+// Every line a child prints, kept from its start so that none is missed between two reads.
+interface Output { seen: string[], ended: boolean, wake?: () => void }
+const outputs = new WeakMap<ChildProcess, Output>()
+function listen (child: ChildProcess): void {
+  const out: Output = { seen: [], ended: false }
+  outputs.set(child, out)
+  const rl = createInterface({ input: child.stdout! })
+  rl.on('line', (l) => { out.seen.push(l); out.wake?.() })
+  rl.on('close', () => { out.ended = true; out.wake?.() })
+}
+
+/** The next line `child` prints that starts with `prefix`. */
 async function line (child: ChildProcess, prefix: string): Promise<string> {
-  for await (const l of createInterface({ input: child.stdout! })) if (l.startsWith(prefix)) return l
-  throw new Error(`child exited before printing ${prefix}`)
+  const out = outputs.get(child)!
+  for (;;) {
+    const i = out.seen.findIndex((l) => l.startsWith(prefix))
+    if (i >= 0) return out.seen.splice(0, i + 1).pop()!
+    if (out.ended) throw new Error(`child exited before printing ${prefix}`)
+    await new Promise<void>((resolve) => { out.wake = resolve })
+  }
 }
 
 async function stop (child: ChildProcess): Promise<void> {
@@ -33,47 +52,25 @@ async function stop (child: ChildProcess): Promise<void> {
   await once(child, 'exit')
 }
 
-interface Result { acksPerSecond: number, p50: number, p99: number, usPerAck?: number }
-
-async function echo (variant: string): Promise<Result> {
-  const server = node(SERVER_CORE, 'echo-server.ts', [variant])
-  try {
-    const port = (await line(server, 'READY ')).split(' ')[1]!
-    const load = node(LOAD_CORE, 'load.ts', [port, String(connections), String(window), String(seconds)])
-    await line(load, 'MEASURE')
-    server.kill('SIGUSR2')
-    const result = JSON.parse(await line(load, '{')) as Result
-    await stop(load)
-    server.kill('SIGTERM')
-    const cpu = JSON.parse((await line(server, 'CPU ')).slice(4)) as { usPerAck: number }
-    return { ...result, usPerAck: cpu.usPerAck }
-  } finally {
-    await stop(server)
-  }
-}
+interface Result { acksPerSecond: number, p50: number, p99: number, acks: number }
 
 /**
- * All variants at once: their servers share core 0, their load generators core 1, so whatever
- * else runs on the machine slows all of them alike. Sequential runs on a busy machine differ by
- * ±25 % from one to the next; side by side, the comparison of CPU per ack stays fair.
+ * Every server at once (all on core 0), loaded one at a time by one generator (core 1) that
+ * switches server every SLICE_MS: each sees the machine as the others do, a few hundred
+ * milliseconds apart. Returns each server's result, in the order of `servers` (variant names).
  */
-async function together (variants: string[]): Promise<Record<string, Result>> {
+async function echo (variants: string[]): Promise<Result[]> {
   const servers = variants.map((v) => node(SERVER_CORE, 'echo-server.ts', [v]))
   try {
     const ports = await Promise.all(servers.map(async (s) => (await line(s, 'READY ')).split(' ')[1]!))
-    const loads = ports.map((port) => node(LOAD_CORE, 'load.ts', [port, String(connections), String(window), String(seconds)]))
-    const results = await Promise.all(loads.map(async (load, i) => {
-      await line(load, 'MEASURE')
-      servers[i]!.kill('SIGUSR2')
-      const result = JSON.parse(await line(load, '{')) as Result
-      return result
-    }))
-    await Promise.all(loads.map(stop))
-    return Object.fromEntries(await Promise.all(variants.map(async (v, i) => {
-      servers[i]!.kill('SIGTERM')
-      const cpu = JSON.parse((await line(servers[i]!, 'CPU ')).slice(4)) as { usPerAck: number }
-      return [v, { ...results[i]!, usPerAck: cpu.usPerAck }] as const
-    })))
+    const load = node(LOAD_CORE, 'load.ts', [ports.join(','), String(connections), String(window), String(seconds)])
+    const byPort = new Map<string, Result>()
+    for (const _ of variants) {
+      const r = JSON.parse(await line(load, '{')) as Result & { port: number }
+      byPort.set(String(r.port), r)
+    }
+    await stop(load)
+    return ports.map((port) => byPort.get(port)!)
   } finally {
     await Promise.all(servers.map(stop))
   }
@@ -105,38 +102,32 @@ async function scrape (): Promise<void> {
   }
 }
 
-console.log(`${process.env.SIDE_BY_SIDE !== undefined ? 'side by side' : 'one after the other'}, echo: ${connections} connections x ${window} in flight, ${seconds} s per variant, server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
-// Variants alternate, round after round, so that a burst of load from elsewhere on the machine
-// hits all of them; each figure is the median of its rounds.
-const rounds = Number(process.env.ROUNDS ?? 1)
-const runs: Record<string, Result[]> = { plain: [], off: [], on: [] }
-const sideBySide = process.env.SIDE_BY_SIDE !== undefined
-for (let round = 1; round <= rounds; round++) {
-  const round_ = sideBySide ? await together(['plain', 'off', 'on']) : undefined
-  for (const variant of ['plain', 'off', 'on']) {
-    const result = round_?.[variant] ?? await echo(variant)
-    runs[variant]!.push(result)
-    console.log(`round ${round} ${variant.padEnd(6)} ${JSON.stringify(result)}`)
-  }
-}
+const variants = (process.env.VARIANTS ?? 'plain,off,on').split(',')
+// Two processes of one build differ by up to ±10 % here (how V8 and the kernel settle in each),
+// so each variant runs in several, and its figures are the median over them.
+const processes = Number(process.env.PROCESSES ?? 3)
+const slice = Number(process.env.SLICE_MS ?? 500)
+console.log(`echo: ${connections} connections x ${window} in flight; ${processes} processes each of ${variants.join(', ')}, loaded in turn for ${slice} ms each, ${seconds} s per process; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
+const names = Array.from({ length: processes }, () => variants).flat()
+const all = await echo(names)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const results: Record<string, Result> = {}
-for (const [variant, rs] of Object.entries(runs)) {
-  results[variant] = {
-    acksPerSecond: median(rs.map((r) => r.acksPerSecond)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    usPerAck: median(rs.map((r) => r.usPerAck!))
+const results: Record<string, Omit<Result, 'acks'>> = {}
+for (const v of variants) {
+  const each = all.filter((_, i) => names[i] === v)
+  results[v] = {
+    acksPerSecond: median(each.map((r) => r.acksPerSecond)),
+    p50: median(each.map((r) => r.p50)),
+    p99: median(each.map((r) => r.p99))
   }
-  console.log(`median ${variant.padEnd(6)} ${JSON.stringify(results[variant])}`)
+  console.log(`${v.padEnd(6)} median ${JSON.stringify(results[v])} (acks/s per process: ${each.map((r) => r.acksPerSecond).join(', ')})`)
 }
-// Ratios are taken per round (variants of one round ran under the same conditions), then the
-// median over rounds.
-const ratio = (a: string, b: string, key: keyof Result) => {
-  const per = runs[a]!.map((r, i) => (r[key]! / runs[b]![i]![key]! - 1) * 100)
-  return `${median(per).toFixed(1)} % (rounds: ${per.map((x) => x.toFixed(1)).join(', ')})`
+// No CPU time per ack: each server's would include the slices it sat idle in, where a
+// timer-driven cost (metrics on: ~0.7 % of a core) would be charged to its acks.
+// bench/instructions.ts counts the CPU cost of an echo instead.
+const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
+for (const [a, b, what] of [['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io']] as const) {
+  const ra = results[a]
+  const rb = results[b]
+  if (ra && rb) console.log(`${what}: throughput ${percent(ra.acksPerSecond / rb.acksPerSecond - 1)}, p50 ${percent(ra.p50 / rb.p50 - 1)}, p99 ${percent(ra.p99 / rb.p99 - 1)}`)
 }
-console.log(`metrics on vs off: throughput ${ratio('on', 'off', 'acksPerSecond')}, p50 ${ratio('on', 'off', 'p50')}, p99 ${ratio('on', 'off', 'p99')}, server CPU per ack ${ratio('on', 'off', 'usPerAck')}`)
-console.log(`socketgate off vs plain socket.io: throughput ${ratio('off', 'plain', 'acksPerSecond')}, p99 ${ratio('off', 'plain', 'p99')}, server CPU per ack ${ratio('off', 'plain', 'usPerAck')}`)
-console.log(`socketgate on vs plain socket.io: throughput ${ratio('on', 'plain', 'acksPerSecond')}, p99 ${ratio('on', 'plain', 'p99')}, server CPU per ack ${ratio('on', 'plain', 'usPerAck')}`)
 if (process.env.SKIP_SCRAPE === undefined) await scrape()

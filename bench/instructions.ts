@@ -1,0 +1,102 @@
+// CPU instructions per echo, counted by valgrind (callgrind) in each server's own code and
+// libraries, for plain Socket.IO and socketgate with metrics off and on. A count does not depend
+// on what else the machine runs, where throughput here swings by ±20 % between runs: it resolves
+// differences of 1 %. It leaves out the kernel's share (system calls, ~35 % of an echo's CPU time
+// here), so it overstates a relative cost by about that much.
+//
+// Each variant runs in PROCESSES processes, one of each variant at a time (servers on core 0,
+// their load generators on core 1); each server is warmed up, then counted while it answers. Identical processes agree
+// within ~2 %, except that now and then V8 settles into a slower state for a whole process (one
+// in three or four; seen in every variant, plain Socket.IO included): medians, not means.
+//   [PROCESSES=3] [VARIANTS=plain,off,on] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+const [warmUp = 40, counted = 40] = process.argv.slice(2).map(Number)
+const processes = Number(process.env.PROCESSES ?? 3)
+const variants = (process.env.VARIANTS ?? 'plain,off,on').split(',')
+const dir = mkdtempSync(join(tmpdir(), 'socketgate-instructions-'))
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1))
+
+function start (core: string, command: string[]): { child: ChildProcess, line: (prefix: string) => Promise<string> } {
+  const child = spawn('taskset', ['-c', core, ...command], { stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  const seen: string[] = []
+  let wake = (): void => {}
+  let ended = false
+  const rl = createInterface({ input: child.stdout! })
+  rl.on('line', (l) => { seen.push(l); wake() })
+  rl.on('close', () => { ended = true; wake() })
+  const line = async (prefix: string): Promise<string> => {
+    for (;;) {
+      const found = seen.find((l) => l.startsWith(prefix))
+      if (found) return found
+      if (ended) throw new Error(`${command.join(' ')} exited before printing ${prefix}`)
+      await new Promise<void>((resolve) => { wake = resolve })
+    }
+  }
+  return { child, line }
+}
+
+const script = (name: string): string => new URL(name, import.meta.url).pathname
+
+async function callgrind (command: string[]): Promise<void> {
+  const child = spawn('callgrind_control', command, { stdio: 'ignore' })
+  await once(child, 'exit')
+}
+
+/** Instructions per ack of one server process. */
+async function measure (variant: string, n: number): Promise<number> {
+  const out = join(dir, `${variant}-${n}`)
+  const server = start('0', ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}.cg`,
+    process.execPath, '--import', 'tsx', script('echo-server.ts'), variant])
+  const port = (await server.line('READY ')).split(' ')[1]!
+  const load = start('1', [process.execPath, '--import', 'tsx', script('load.ts'), port, '50', '4', String(warmUp + counted + 60)])
+  await sleep(warmUp * 1000)
+  const pid = String(server.child.pid)
+  server.child.kill('SIGUSR2') // the server counts acks from here
+  await callgrind(['--instr=on', pid])
+  await sleep(counted * 1000)
+  load.child.kill('SIGKILL')
+  await sleep(1000)
+  await callgrind(['--instr=off', pid])
+  await callgrind(['--dump', pid])
+  server.child.kill('SIGTERM')
+  const { acks } = JSON.parse((await server.line('CPU ')).slice(4)) as { acks: number }
+  await once(server.child, 'exit')
+  let instructions = 0
+  for (const file of readdirSync(dir).filter((f) => f.startsWith(`${variant}-${n}.cg`))) {
+    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/^totals: (\d+)/gm)) instructions += Number(m[1])
+  }
+  return instructions / acks
+}
+
+console.log(`instructions per echo (callgrind), ${processes} processes per variant, ${warmUp} s warm-up, ${counted} s counted`)
+// One process per variant at a time: more servers under valgrind at once would each get too
+// little of core 0 to finish warming up.
+const all: Array<{ v: string, perAck: number }> = []
+for (let n = 0; n < processes; n++) {
+  all.push(...await Promise.all(variants.map(async (v) => ({ v, perAck: await measure(v, n) }))))
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const medians: Record<string, number> = {}
+for (const v of variants) {
+  const each = all.filter((r) => r.v === v).map((r) => r.perAck)
+  medians[v] = median(each)
+  console.log(`${v.padEnd(6)} median ${Math.round(medians[v]!)} per ack (processes: ${each.map(Math.round).join(', ')})`)
+}
+const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
+for (const [a, b, what] of [['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io']] as const) {
+  if (medians[a] !== undefined && medians[b] !== undefined) console.log(`${what}: ${percent(medians[a]! / medians[b]! - 1)} instructions per ack`)
+}
