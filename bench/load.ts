@@ -140,7 +140,6 @@ async function main (): Promise<void> {
     await sleep(1000)
     await target.stop()
   }
-  process.stdout.write('MEASURE\n')
   const slice = targets.length > 1 ? Number(process.env.SLICE_MS ?? 500) : seconds! * 1000
   for (let done = 0; done < seconds! * 1000; done += slice) {
     for (const target of targets) {
