@@ -1,8 +1,9 @@
-// The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO,
-// socketgate with metrics off and with metrics on (servers pinned to core 0, load generator to
+// The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO (just
+// started, and after an idle full GC: see echo-server.ts), socketgate with metrics off and with
+// metrics on (servers pinned to core 0, load generator to
 // core 1, one server loaded at a time in turns, several processes of each), then the /metrics
 // render time with 0, 1 000 and 10 000 connected sockets.
-//   [VARIANTS=plain,off,on] [PROCESSES=3] [SLICE_MS=500] [CLIENT=raw|socket.io] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
+//   [VARIANTS=plain-fresh,plain,off,on] [PROCESSES=3] [SLICE_MS=500] [CLIENT=raw|socket.io] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
@@ -102,7 +103,7 @@ async function scrape (): Promise<void> {
   }
 }
 
-const variants = (process.env.VARIANTS ?? 'plain,off,on').split(',')
+const variants = (process.env.VARIANTS ?? 'plain-fresh,plain,off,on').split(',')
 // Two processes of one build differ by up to ±10 % here (how V8 and the kernel settle in each),
 // so each variant runs in several, and its figures are the median over them.
 const processes = Number(process.env.PROCESSES ?? 3)
@@ -119,13 +120,16 @@ for (const v of variants) {
     p50: median(each.map((r) => r.p50)),
     p99: median(each.map((r) => r.p99))
   }
-  console.log(`${v.padEnd(6)} median ${JSON.stringify(results[v])} (acks/s per process: ${each.map((r) => r.acksPerSecond).join(', ')})`)
+  console.log(`${v.padEnd(11)} median ${JSON.stringify(results[v])} (acks/s per process: ${each.map((r) => r.acksPerSecond).join(', ')})`)
 }
 // No CPU time per ack: each server's would include the slices it sat idle in, where a
 // timer-driven cost (metrics on: ~0.7 % of a core) would be charged to its acks.
 // bench/instructions.ts counts the CPU cost of an echo instead.
 const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
-for (const [a, b, what] of [['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io']] as const) {
+for (const [a, b, what] of [
+  ['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io'],
+  ['plain', 'plain-fresh', 'plain socket.io after an idle full GC vs just started']
+] as const) {
   const ra = results[a]
   const rb = results[b]
   if (ra && rb) console.log(`${what}: throughput ${percent(ra.acksPerSecond / rb.acksPerSecond - 1)}, p50 ${percent(ra.p50 / rb.p50 - 1)}, p99 ${percent(ra.p99 / rb.p99 - 1)}`)
