@@ -10,7 +10,7 @@ import type { CounterSeries } from './families.js'
 import { handshakeError } from './labels.js'
 import type { NamespaceStates } from './namespaces.js'
 
-interface Packet { type: string, data?: unknown }
+interface Packet { type: string, data?: unknown, options?: unknown }
 interface Transport { name: string }
 interface WsLike {
   on: (event: 'message', fn: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) => void
@@ -52,7 +52,10 @@ export class EngineInstrumentation {
   readonly #transports = new Map<string, TransportState>()
   /** Connections seen with a long outbound buffer; re-checked (and pruned) at each scrape. */
   readonly #suspects = new Set<Conn>()
-  // A broadcast hands the same encoded string to every recipient: its size is computed once.
+  // A broadcast hands every recipient the same encoded string with the same options object: its
+  // size is computed once. The options are compared first: comparing two different strings of
+  // one length (every echo's ack against the previous one) reads them both.
+  #lastOptions: unknown
   #lastString = ''
   #lastLength = 1
 
@@ -94,14 +97,13 @@ export class EngineInstrumentation {
   /** Outgoing: a broadcast hands the same string to every recipient, so its size is kept. */
   #sizeOut (packet: Packet, t: TransportState): number {
     const data = packet.data
-    if (typeof data === 'string') {
-      if (data !== this.#lastString) {
-        this.#lastString = data
-        this.#lastLength = 1 + Buffer.byteLength(data)
-      }
-      return this.#lastLength
+    if (typeof data !== 'string') return sizeOf(data, t)
+    if (packet.options !== this.#lastOptions || data !== this.#lastString) {
+      this.#lastOptions = packet.options
+      this.#lastString = data
+      this.#lastLength = 1 + Buffer.byteLength(data)
     }
-    return sizeOf(data, t)
+    return this.#lastLength
   }
 
   /**

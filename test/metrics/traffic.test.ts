@@ -80,6 +80,36 @@ t.test('server-to-client acks are timed, and their timeouts counted', async (t) 
   t.equal(value(s, 'socketgate_broadcasts_total', { namespace: '/' }), 0, 'a socket.emit is not a broadcast')
 })
 
+t.test('the bytes of a broadcast are counted for each recipient, to the byte, with acks of one length in between', async (t) => {
+  // The size of a broadcast's encoded string is computed once and reused for its recipients;
+  // this checks that reuse never hands one packet the size of another.
+  const gw = await startGateway(t)
+  const raws = await Promise.all([0, 1, 2].map(async () => await RawClient.open(gw.url)))
+  t.teardown(() => { for (const raw of raws) raw.ws.terminate() })
+  for (const raw of raws) {
+    raw.send('40')
+    await raw.next((m) => m.startsWith('40{'))
+    raw.send('420["room:join","bytes"]')
+    await raw.next((m) => m.startsWith('430['))
+  }
+  gw.io.to('bytes').emit('message:new', { content: 'héllo wörld' } as never)
+  gw.io.to('bytes').emit('message:new', { content: 'hello world' } as never)
+  // Two acks of one length, each to one client, then a broadcast again.
+  raws[0]!.send('421["room:join","x1"]')
+  await raws[0]!.next((m) => m.startsWith('431['))
+  raws[1]!.send('421["room:join","x2"]')
+  await raws[1]!.next((m) => m.startsWith('431['))
+  gw.io.to('bytes').emit('message:new', { content: 'héllo wörld' } as never)
+  for (const raw of raws) {
+    for (let i = 0; i < 3; i++) await raw.next((m) => m.startsWith('42["message:new"'))
+  }
+
+  const s = await scrape(gw)
+  const sent = raws.reduce((sum, raw) => sum + raw.bytesIn, 0)
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'websocket' }), sent, 'bytes sent: what the three clients received')
+  t.equal(value(s, 'socketgate_engine_packets_sent_total', { transport: 'websocket' }), raws.reduce((sum, raw) => sum + raw.packetsIn, 0))
+})
+
 t.test('a broadcast counts once, with its recipients from the room sizes', async (t) => {
   const gw = await startGateway(t)
   const a = await connectClient(t, gw)
