@@ -5,9 +5,11 @@
 // here), so it overstates a relative cost by about that much.
 //
 // Each variant runs in PROCESSES processes, one of each variant at a time (servers on core 0,
-// their load generators on core 1); each server is warmed up, then counted while it answers. Identical processes agree
-// within ~2 %, except that now and then V8 settles into a slower state for a whole process (one
-// in three or four; seen in every variant, plain Socket.IO included): medians, not means.
+// their load generators on core 1); each server is warmed up, then counted while it answers.
+// Medians, not means: a process now and then runs a few per cent apart from its siblings. (The
+// 20-26 % slower processes seen before 2026-11-27 were process.nextTick's literal turned
+// megamorphic by an idle full GC: see src/tick-shapes.ts; echo-server.ts now gives every server
+// but plain-fresh that GC before it is loaded.)
 //   [PROCESSES=3] [VARIANTS=plain,off,on] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'

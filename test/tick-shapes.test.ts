@@ -1,6 +1,7 @@
-// src/tick-shapes.ts against the V8 behaviour it works around, read from V8 itself: a child Node
-// with natives syntax prints the feedback of process.nextTick's tick-object literal after the
-// shapes it remembered had a chance to be collected (ticks, an idle full GC, ticks again).
+// src/tick-shapes.ts, loaded with the app, against the V8 behaviour it works around, read from
+// V8 itself: a child Node with natives syntax prints the feedback of process.nextTick's
+// tick-object literal after the shapes it remembered had a chance to be collected (ticks, an
+// idle full GC, ticks again).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
@@ -12,7 +13,7 @@ import t from 'tap'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 const script = (keep: boolean): string => `
-  ${keep ? "await import('./src/tick-shapes.ts')" : ''}
+  ${keep ? "await import('./src/app.ts')" : ''}
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
   // V8 gives a function feedback only after several calls.
   for (let i = 0; i < 50; i++) process.nextTick(() => {})
@@ -53,7 +54,7 @@ t.test('without it, an idle full GC leaves nextTick building tick objects throug
   t.ok(states.includes('MEGAMORPHIC'), `some are megamorphic (${states.join(', ')})`)
 })
 
-t.test('with it, every definition of the literal stays monomorphic', async (t) => {
+t.test('in a process that has loaded socketgate, every definition of the literal stays monomorphic', async (t) => {
   const states = await literalStates(true)
   t.ok(states.length >= 4, `the literal has one definition per key (${states.join(', ')})`)
   t.same(states.filter((s) => s !== 'MONOMORPHIC'), [], `all monomorphic (${states.join(', ')})`)
