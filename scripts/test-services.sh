@@ -12,6 +12,10 @@ if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then need_apt+
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then need_apt+=(prometheus); fi
 # Chromium: the admin UI browser test drives Debian's /usr/bin/chromium (never a downloaded one).
 if [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+# python-socketio: a non-JS client, with Debian's own interpreter (test/python-client.test.ts).
+if ! /usr/bin/python3 -c 'import socketio, requests, websocket' >/dev/null 2>&1; then
+  need_apt+=(python3-socketio python3-requests python3-websocket)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
