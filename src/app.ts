@@ -74,7 +74,9 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     logger: logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
     // The publish API carries client payloads: the same ceiling as a Socket.IO packet.
-    bodyLimit: config.maxHttpBufferSize
+    bodyLimit: config.maxHttpBufferSize,
+    // While closing, the lifecycle plugin answers 503 itself, in the gateway's error shape.
+    return503OnClosing: false
   })
 
   await app.register(lifecycle)

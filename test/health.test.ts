@@ -78,3 +78,30 @@ t.test('while draining, readiness says draining even when a check fails', async 
   t.equal(res.statusCode, 503)
   t.same(res.json(), { status: 'draining', checks: { redis: { ok: false, status: 'down' } } })
 })
+
+t.test('while the gateway closes, requests get a 503 in its error shape and health routes answer for themselves', async (t) => {
+  const gw = await startGateway(t)
+  // A polling client connected to a namespace that stops polling: close() waits up to its
+  // grace (1 s) for the client to take its disconnect packet, with the listener still open.
+  const poll = `${gw.url}/socket.io/?EIO=4&transport=polling`
+  const { sid } = JSON.parse((await (await fetch(poll)).text()).slice(1)) as { sid: string }
+  await fetch(`${poll}&sid=${sid}`, { method: 'POST', body: '40' })
+  t.match(await (await fetch(`${poll}&sid=${sid}`)).text(), /^40\{"sid":/)
+
+  const closing = gw.close()
+  while (gw.app.lifecycle.state !== 'stopped') await new Promise((resolve) => setImmediate(resolve))
+  const refused = await fetch(`${gw.url}/api/v1/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  t.equal(refused.status, 503)
+  t.equal(refused.headers.get('connection'), 'close', 'the client is told not to reuse this connection')
+  t.match(await refused.json(), { ok: false, error: { code: 'SG_UNAVAILABLE', message: /shutting down/ } })
+  const unknown = await fetch(`${gw.url}/nope`)
+  t.equal(unknown.status, 503, 'every route, known or not')
+  t.match(await unknown.json(), { ok: false, error: { code: 'SG_UNAVAILABLE' } })
+
+  const ready = await fetch(`${gw.url}/readyz`)
+  t.equal(ready.status, 503)
+  t.match(await ready.json(), { status: 'stopped' })
+  const live = await fetch(`${gw.url}/healthz`)
+  t.equal(live.status, 200, 'alive while it finishes')
+  await closing
+})

@@ -3,6 +3,7 @@
 // their dependency checks here (the Redis adapter does in scale-out).
 import { setMaxListeners } from 'node:events'
 import fp from 'fastify-plugin'
+import { Unavailable } from '../errors.js'
 
 export type LifecycleState = 'starting' | 'ready' | 'draining' | 'stopped'
 
@@ -65,6 +66,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     lifecycle: Lifecycle
   }
+  interface FastifyContextConfig {
+    /** The route answers for itself while the gateway closes (health routes); others get a 503. */
+    whileStopping?: boolean
+  }
 }
 
 export default fp(async (app) => {
@@ -75,5 +80,12 @@ export default fp(async (app) => {
   })
   app.addHook('preClose', async () => {
     lifecycle.stop()
+  })
+  // Fastify's own answer while closing (return503OnClosing, off in app.ts) has a body of its own
+  // shape; this one is the gateway's, and tells the client where to go.
+  app.addHook('onRequest', async (req, reply) => {
+    if (lifecycle.state !== 'stopped' || req.routeOptions.config.whileStopping === true) return
+    reply.header('connection', 'close')
+    throw new Unavailable('This gateway is shutting down; send the request to another node')
   })
 }, { fastify: '5.x', name: 'lifecycle' })
