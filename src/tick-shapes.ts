@@ -4,10 +4,11 @@
 // Node 20 and 24 alike). V8 remembers that literal's shapes (hidden classes) only weakly: a full
 // GC at a moment when no tick object is alive (an idle server, a few seconds after start-up)
 // frees them, the next nextTick finds its remembered shape gone, and V8 marks the literal
-// megamorphic for good. From then on each tick object is built by three calls into the V8
-// runtime: measured here, plain Socket.IO then answers 15-18 % fewer echoes per second, p99 +35-40 %
-// (bench/RESULTS.md, "process.nextTick"). Holding one tick object keeps its shapes alive, so the
-// literal stays monomorphic. Process-wide on purpose: the literal's state is per process.
+// megamorphic for good. From then on each tick object is built by calls into the V8 runtime,
+// one per key after the first: measured here, plain Socket.IO then answers 15-18 % fewer echoes
+// per second, p99 +35-40 % (bench/RESULTS.md, section "nextTick"). Holding one tick object keeps
+// its shapes alive, so the literal stays monomorphic. Process-wide on purpose: the literal's
+// state is per process.
 import { executionAsyncResource } from 'node:async_hooks'
 
 let kept: object | undefined
