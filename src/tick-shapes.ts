@@ -11,13 +11,9 @@
 // state is per process.
 import { executionAsyncResource } from 'node:async_hooks'
 
-let kept: object | undefined
+/** Never read: holding it is the point. */
+export let keptTickObject: object | undefined
 
-/** Keeps one nextTick tick object alive (idempotent). Call it before the process first idles. */
-export function keepTickShapes (): void {
-  if (kept) return
-  // Inside a nextTick callback the executing async resource is that callback's tick object.
-  process.nextTick(() => { kept ??= executionAsyncResource() })
-}
-
-keepTickShapes()
+// Inside a nextTick callback the executing async resource is that callback's tick object. This
+// module is evaluated once, first among the app's (src/app.ts imports it first).
+process.nextTick(() => { keptTickObject = executionAsyncResource() })
