@@ -1,8 +1,10 @@
 // engine.io-level instrumentation: connections by transport, packets and bytes as encoded on
-// the wire, heartbeat round trips, upgrades, handshake and connect errors, slow clients. Two
-// listeners per connection carry all of it (incoming: the WebSocket's messages, or engine.io's
-// 'packet' on polling; outgoing: 'packetCreate'); sizes come from the packet as engine.io
-// encodes it, never from serialising a payload again.
+// the wire, heartbeat round trips, upgrades, handshake and connect errors, slow clients. Sizes
+// come from what engine.io and ws already hold, never from serialising a payload again: on
+// WebSocket, the received frames' Buffers and the sent frames' headers (ws has just measured
+// the payload to write them: measuring it again, a UTF-8 scan and a copy of the string, was
+// half of this module's cost per packet); on polling, and under permessage-deflate, the
+// packets themselves.
 import { performance } from 'node:perf_hooks'
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
 import type { Catalog } from './catalog.js'
@@ -12,9 +14,15 @@ import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown, options?: unknown }
 interface Transport { name: string }
+type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
+/** ws's frame writer: `list` is [header, payload] for every frame a server sends. */
+type SendFrame = (this: Sender, list: ReadonlyArray<Buffer | string>, cb?: unknown) => void
+interface Sender { sendFrame: SendFrame }
 interface WsLike {
-  on: (event: 'message', fn: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) => void
-  off: (event: 'message', fn: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void) => void
+  _sender?: Sender
+  listeners: (event: 'message') => OnMessage[]
+  on: (event: 'message', fn: OnMessage) => void
+  off: (event: 'message', fn: OnMessage) => void
 }
 interface Conn {
   id: string
@@ -46,7 +54,8 @@ class TransportState {
   }
 }
 
-const CONNECT_ERROR = 52 // '4': socket.io CONNECT_ERROR packet, inside an engine.io message
+const MESSAGE = 52 // '4': an engine.io message
+const CONNECT_ERROR = 52 // '4': a Socket.IO CONNECT_ERROR packet, inside an engine.io message
 
 export class EngineInstrumentation {
   readonly #transports = new Map<string, TransportState>()
@@ -58,6 +67,8 @@ export class EngineInstrumentation {
   #lastOptions: unknown
   #lastString = ''
   #lastLength = 1
+  /** Whether WebSocket frames may be compressed (permessage-deflate). */
+  #compresses = false
 
   constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number) {
     for (const name of ['polling', 'websocket']) this.transport(name)
@@ -74,6 +85,7 @@ export class EngineInstrumentation {
   }
 
   attach (engine: EngineServer): void {
+    this.#compresses = Boolean((engine as unknown as { opts: { perMessageDeflate?: unknown } }).opts.perMessageDeflate)
     engine.on('connection', (conn: EngineSocket) => this.#connection(conn as unknown as Conn, engine))
     engine.on('connection_error', (err: { code?: unknown }) => { this.catalog.handshakeErrors.series(handshakeError(err.code)).value++ })
   }
@@ -94,7 +106,7 @@ export class EngineInstrumentation {
     return { clients, packets }
   }
 
-  /** Outgoing: a broadcast hands the same string to every recipient, so its size is kept. */
+  /** Outgoing on polling: a broadcast hands the same string to every recipient, so its size is kept. */
   #sizeOut (packet: Packet, t: TransportState): number {
     const data = packet.data
     if (typeof data !== 'string') return sizeOf(data, t)
@@ -106,24 +118,100 @@ export class EngineInstrumentation {
     return this.#lastLength
   }
 
-  /**
-   * Counts what arrives on one transport; returns how to stop. On WebSocket it listens to the ws
-   * socket itself, whose messages are Buffers of the exact frame payload (one engine.io packet
-   * each): their size is free, where measuring the decoded string costs a UTF-8 scan.
-   */
-  #receive (conn: Conn, transport: Transport, t: TransportState, pong: () => void): () => void {
+  /** Counts what crosses one transport, both ways; returns how to stop. */
+  #hook (conn: Conn, transport: Transport, t: TransportState, pong: () => void): () => void {
     const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
-    if (ws) {
-      const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
-        t.packetsIn.value++
-        const n = Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength
-        t.bytesIn.value += n
-        // "3": an engine.io pong.
-        if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) pong()
-      }
-      ws.on('message', onMessage)
-      return () => { ws.off('message', onMessage) }
+    const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, t, pong)
+    // A compressed frame's header gives its compressed size: then count the packets instead.
+    const stopOut = ws?._sender && !this.#compresses ? this.#sendFrames(ws._sender, t) : this.#sendPackets(conn, t)
+    return () => {
+      stopIn()
+      stopOut()
     }
+  }
+
+  /**
+   * WebSocket, incoming: ws's messages are Buffers of the exact frame payload (one engine.io
+   * packet each), so their size is free, where measuring the decoded string costs a UTF-8 scan.
+   */
+  #receiveFrames (ws: WsLike, t: TransportState, pong: () => void): () => void {
+    const count = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+      t.packetsIn.value++
+      const n = Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength
+      t.bytesIn.value += n
+      // "3": an engine.io pong.
+      if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) pong()
+    }
+    // engine.io's own listener, wrapped, rather than a second one: with two listeners every
+    // frame takes EventEmitter's copy-the-listener-array path.
+    const own = ws.listeners('message')
+    const engineListener = own.length === 1 ? own[0]! : undefined
+    const onMessage: OnMessage = engineListener
+      ? (data, isBinary) => { count(data, isBinary); engineListener.call(ws, data, isBinary) }
+      : count
+    if (engineListener) ws.off('message', engineListener)
+    ws.on('message', onMessage)
+    return () => {
+      ws.off('message', onMessage)
+      if (engineListener) ws.on('message', engineListener)
+    }
+  }
+
+  /**
+   * WebSocket, outgoing: one text or binary frame per engine.io packet (control frames are ws's
+   * own), its payload length read from the header ws has just written. A broadcast pre-encodes
+   * its frame once and hands it to every recipient's sender, so it costs no more here.
+   */
+  #sendFrames (sender: Sender, t: TransportState): () => void {
+    const sendFrame = sender.sendFrame
+    const own = Object.hasOwn(sender, 'sendFrame')
+    const sent = (list: ReadonlyArray<Buffer | string>): void => { this.#frameSent(list, t) }
+    sender.sendFrame = function (list, cb) {
+      sent(list)
+      sendFrame.call(this, list, cb)
+    }
+    return () => {
+      if (own) sender.sendFrame = sendFrame
+      else delete (sender as Partial<Sender>).sendFrame
+    }
+  }
+
+  #frameSent (list: ReadonlyArray<Buffer | string>, t: TransportState): void {
+    const header = list[0] as Buffer
+    const opcode = header[0]! & 0x0f
+    if (opcode !== 1 && opcode !== 2) return
+    let n = header[1]! & 0x7f
+    if (n === 126) n = header.readUInt16BE(2)
+    else if (n === 127) n = header.readUIntBE(4, 6)
+    t.packetsOut.value++
+    t.bytesOut.value += n
+    // "4" (engine.io message) + "4" (Socket.IO CONNECT_ERROR). ws measured the string before
+    // writing this header, which left it flat: reading two characters copies nothing.
+    const data = list[1]
+    if (opcode === 1 && n > 2 && typeof data === 'string' && data.charCodeAt(1) === CONNECT_ERROR && data.charCodeAt(0) === MESSAGE) {
+      this.#connectError(data.slice(1))
+    }
+  }
+
+  /**
+   * Polling (or a WebSocket whose ws internals are not there): the packets engine.io hands the
+   * transport, counted when it does, so a packet queued during an upgrade counts on the
+   * transport that carries it.
+   */
+  #sendPackets (conn: Conn, t: TransportState): () => void {
+    const onFlush = (packets: Packet[]): void => {
+      for (const packet of packets) {
+        t.packetsOut.value++
+        t.bytesOut.value += this.#sizeOut(packet, t)
+        if (packet.type === 'message' && typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
+      }
+    }
+    conn.on('flush', onFlush)
+    return () => { conn.off('flush', onFlush) }
+  }
+
+  /** Polling: engine.io's decoded packets; a string's UTF-8 size is measured. */
+  #receivePackets (conn: Conn, t: TransportState, pong: () => void): () => void {
     const onPacket = (packet: Packet): void => {
       t.packetsIn.value++
       t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
@@ -149,27 +237,22 @@ export class EngineInstrumentation {
       this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
       pingAt = 0
     }
-    let stopReceiving = this.#receive(conn, conn.transport, t, pong)
+    let stop = this.#hook(conn, conn.transport, t, pong)
+    // Created, not yet sent: the ping's clock starts here; a buffer that keeps growing is a slow client.
     conn.on('packetCreate', (packet: Packet) => {
-      t.packetsOut.value++
-      t.bytesOut.value += this.#sizeOut(packet, t)
-      if (packet.type === 'message') {
-        if (typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
-      } else if (packet.type === 'ping') {
-        pingAt = performance.now()
-      }
+      if (packet.type === 'ping') pingAt = performance.now()
       if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
     })
     conn.on('upgrade', (transport: Transport) => {
-      stopReceiving()
+      stop()
       t.open--
       t = this.transport(transport.name)
       t.open++
-      stopReceiving = this.#receive(conn, transport, t, pong)
+      stop = this.#hook(conn, transport, t, pong)
       this.catalog.upgrades.series(transport.name).value++
     })
     conn.once('close', () => {
-      stopReceiving()
+      stop()
       t.open--
       this.catalog.connectionDuration.series().observe((performance.now() - openedAt) / 1000)
       this.#suspects.delete(conn)

@@ -25,6 +25,10 @@ t.test('engine.io packets and bytes equal, to the byte, what a raw client sent a
   raw.send(Buffer.alloc(1000, 7))
   raw.send('422["room:join","r1"]')
   await raw.next((m) => m.startsWith('432['))
+  // And one the server sends: its placeholder packet, then a binary frame.
+  serverSocket(gw, gw.io.of('/').sockets.keys().next().value).emit('blob' as never, Buffer.alloc(300, 1) as never)
+  await raw.next((m) => m.startsWith('451-["blob"'))
+  await raw.next((m) => m === '')
 
   const s = await scrape(gw)
   const ws = { transport: 'websocket' }
@@ -39,6 +43,25 @@ t.test('engine.io packets and bytes equal, to the byte, what a raw client sent a
   t.equal(value(s, 'socketgate_events_sent_total', { namespace: '/', event: 'message:new' }), 1)
   t.equal(value(s, 'socketgate_broadcasts_total', { namespace: '/' }), 1)
   t.equal(value(s, 'socketgate_broadcast_recipients_total', { namespace: '/' }), 1)
+})
+
+t.test('with permessage-deflate, bytes are still the packets as encoded, not their compressed frames', async (t) => {
+  const gw = await startGateway(t, { socketio: { perMessageDeflate: { threshold: 0 } } })
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.terminate())
+  t.match(raw.ws.extensions, /permessage-deflate/, 'the client and the server compress')
+  raw.send('40')
+  await raw.next((m) => m.startsWith('40{'))
+  raw.send('420["room:join","z"]')
+  await raw.next((m) => m.startsWith('430['))
+  gw.io.to('z').emit('message:new', { content: 'z'.repeat(5000) } as never)
+  await raw.next((m) => m.startsWith('42["message:new"'))
+  serverSocket(gw, gw.io.of('/').sockets.keys().next().value).emit('blob' as never, Buffer.alloc(300, 1) as never)
+  await raw.next((m) => m === '')
+
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'websocket' }), raw.bytesIn, 'bytes sent: what the client received, decompressed')
+  t.equal(value(s, 'socketgate_engine_packets_sent_total', { transport: 'websocket' }), raw.packetsIn)
 })
 
 t.test('acks of client events land in the handler-duration bucket their server delay implies', async (t) => {
@@ -108,6 +131,42 @@ t.test('the bytes of a broadcast are counted for each recipient, to the byte, wi
   const sent = raws.reduce((sum, raw) => sum + raw.bytesIn, 0)
   t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'websocket' }), sent, 'bytes sent: what the three clients received')
   t.equal(value(s, 'socketgate_engine_packets_sent_total', { transport: 'websocket' }), raws.reduce((sum, raw) => sum + raw.packetsIn, 0))
+})
+
+t.test('on polling too, the bytes of a broadcast are counted for each recipient, to the byte', async (t) => {
+  // Polling measures packets (no frame header to read): the cached size of a broadcast's string
+  // must never be handed to another packet of the same length.
+  const gw = await startGateway(t)
+  const base = `${gw.url}/socket.io/?EIO=4&transport=polling`
+  const clients = await Promise.all([0, 1].map(async () => {
+    const open = await (await fetch(base)).text()
+    const url = `${base}&sid=${(JSON.parse(open.slice(1)) as { sid: string }).sid}`
+    await fetch(url, { method: 'POST', body: '40' })
+    await fetch(url, { method: 'POST', body: '420["room:join","bytes"]' })
+    let received = Buffer.byteLength(open)
+    const poll = async (): Promise<string[]> => {
+      const packets = (await (await fetch(url)).text()).split('\x1e')
+      for (const p of packets) received += Buffer.byteLength(p)
+      return packets
+    }
+    return { url, poll, received: () => received }
+  }))
+  for (const c of clients) {
+    const got: string[] = []
+    while (!got.some((p) => p.startsWith('430['))) got.push(...await c.poll())
+  }
+  gw.io.to('bytes').emit('message:new', { content: 'héllo wörld' } as never)
+  gw.io.to('bytes').emit('message:new', { content: 'hello world' } as never)
+  await fetch(clients[0]!.url, { method: 'POST', body: '421["room:join","x1"]' })
+  gw.io.to('bytes').emit('message:new', { content: 'héllo wörld' } as never)
+  // Three broadcasts each, and client 0's ack (of the length of no broadcast) in between.
+  for (const [i, c] of clients.entries()) {
+    const got: string[] = []
+    while (got.filter((p) => p.startsWith('42["message:new"')).length < 3 || (i === 0 && !got.some((p) => p.startsWith('431[')))) got.push(...await c.poll())
+  }
+
+  const s = await scrape(gw)
+  t.equal(value(s, 'socketgate_engine_bytes_sent_total', { transport: 'polling' }), clients[0]!.received() + clients[1]!.received(), 'bytes sent: what the two clients received, without separators')
 })
 
 t.test('a broadcast counts once, with its recipients from the room sizes', async (t) => {
