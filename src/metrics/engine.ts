@@ -13,11 +13,11 @@ import { handshakeError } from './labels.js'
 import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown, options?: unknown }
-interface Transport { name: string }
+interface Transport { name: string, writable?: boolean }
 type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
 /** ws's frame writer: `list` is [header, payload] for every frame a server sends. */
 type SendFrame = (this: Sender, list: ReadonlyArray<Buffer | string>, cb?: unknown) => void
-interface Sender { sendFrame: SendFrame }
+interface Sender { sendFrame: SendFrame, _socket: { writableLength: number } }
 interface WsLike {
   _sender?: Sender
   listeners: (event: 'message') => OnMessage[]
@@ -90,18 +90,20 @@ export class EngineInstrumentation {
     engine.on('connection_error', (err: { code?: unknown }) => { this.catalog.handshakeErrors.series(handshakeError(err.code)).value++ })
   }
 
-  /** Slow clients now, and the packets waiting in their buffers; O(slow clients), not O(sockets). */
+  /** Slow clients now, and the packets waiting in their buffers; O(suspects), not O(sockets). */
   slowClients (): { clients: number, packets: number } {
     let clients = 0
     let packets = 0
     for (const conn of this.#suspects) {
       const waiting = conn.writeBuffer.length
-      if (conn.readyState === 'closed' || waiting < this.slowPackets) {
+      if (conn.readyState !== 'closed' && waiting >= this.slowPackets) {
+        clients++
+        packets += waiting
+      } else if (conn.readyState === 'closed' || conn.transport.name !== 'websocket' || conn.transport.writable) {
+        // A WebSocket whose last write the kernel has not taken stays a suspect: engine.io
+        // buffers what follows without writing again, so nothing else would bring it back.
         this.#suspects.delete(conn)
-        continue
       }
-      clients++
-      packets += waiting
     }
     return { clients, packets }
   }
@@ -118,12 +120,12 @@ export class EngineInstrumentation {
     return this.#lastLength
   }
 
-  /** Counts what crosses one transport, both ways; returns how to stop. */
-  #hook (conn: Conn, transport: Transport, t: TransportState, pong: () => void): () => void {
+  /** Counts what crosses one transport, both ways, and times heartbeats; returns how to stop. */
+  #hook (conn: Conn, transport: Transport, t: TransportState, ping: () => void, pong: () => void): () => void {
     const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
     const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, t, pong)
     // A compressed frame's header gives its compressed size: then count the packets instead.
-    const stopOut = ws?._sender && !this.#compresses ? this.#sendFrames(ws._sender, t) : this.#sendPackets(conn, t)
+    const stopOut = ws?._sender && !this.#compresses ? this.#sendFrames(conn, ws._sender, t, ping) : this.#sendPackets(conn, t, ping)
     return () => {
       stopIn()
       stopOut()
@@ -162,13 +164,18 @@ export class EngineInstrumentation {
    * own), its payload length read from the header ws has just written. A broadcast pre-encodes
    * its frame once and hands it to every recipient's sender, so it costs no more here.
    */
-  #sendFrames (sender: Sender, t: TransportState): () => void {
+  #sendFrames (conn: Conn, sender: Sender, t: TransportState, ping: () => void): () => void {
     const sendFrame = sender.sendFrame
     const own = Object.hasOwn(sender, 'sendFrame')
     const sent = (list: ReadonlyArray<Buffer | string>): void => { this.#frameSent(list, t) }
+    const suspects = this.#suspects
     sender.sendFrame = function (list, cb) {
       sent(list)
+      // engine.io's ping: its clock starts as it leaves.
+      if (list[1] === '2') ping()
       sendFrame.call(this, list, cb)
+      // The kernel did not take it all: the client may be falling behind (see slowClients).
+      if (this._socket.writableLength > 0) suspects.add(conn)
     }
     return () => {
       if (own) sender.sendFrame = sendFrame
@@ -198,7 +205,13 @@ export class EngineInstrumentation {
    * transport, counted when it does, so a packet queued during an upgrade counts on the
    * transport that carries it.
    */
-  #sendPackets (conn: Conn, t: TransportState): () => void {
+  #sendPackets (conn: Conn, t: TransportState, ping: () => void): () => void {
+    // Created, not yet sent: a buffer that keeps growing is a slow client (or a polling client
+    // that does not poll).
+    const onCreate = (packet: Packet): void => {
+      if (packet.type === 'ping') ping()
+      if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
+    }
     const onFlush = (packets: Packet[]): void => {
       for (const packet of packets) {
         t.packetsOut.value++
@@ -206,8 +219,12 @@ export class EngineInstrumentation {
         if (packet.type === 'message' && typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
       }
     }
+    conn.on('packetCreate', onCreate)
     conn.on('flush', onFlush)
-    return () => { conn.off('flush', onFlush) }
+    return () => {
+      conn.off('packetCreate', onCreate)
+      conn.off('flush', onFlush)
+    }
   }
 
   /** Polling: engine.io's decoded packets; a string's UTF-8 size is measured. */
@@ -237,18 +254,14 @@ export class EngineInstrumentation {
       this.catalog.heartbeat.series().observe((performance.now() - pingAt) / 1000)
       pingAt = 0
     }
-    let stop = this.#hook(conn, conn.transport, t, pong)
-    // Created, not yet sent: the ping's clock starts here; a buffer that keeps growing is a slow client.
-    conn.on('packetCreate', (packet: Packet) => {
-      if (packet.type === 'ping') pingAt = performance.now()
-      if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
-    })
+    const ping = (): void => { pingAt = performance.now() }
+    let stop = this.#hook(conn, conn.transport, t, ping, pong)
     conn.on('upgrade', (transport: Transport) => {
       stop()
       t.open--
       t = this.transport(transport.name)
       t.open++
-      stop = this.#hook(conn, transport, t, pong)
+      stop = this.#hook(conn, transport, t, ping, pong)
       this.catalog.upgrades.series(transport.name).value++
     })
     conn.once('close', () => {
