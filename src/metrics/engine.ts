@@ -17,7 +17,7 @@ interface Transport { name: string, writable?: boolean }
 type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
 /** ws's frame writer: `list` is [header, payload] for every frame a server sends. */
 type SendFrame = (this: Sender, list: ReadonlyArray<Buffer | string>, cb?: unknown) => void
-interface Sender { sendFrame: SendFrame, _socket: { writableLength: number } }
+interface Sender { sendFrame: SendFrame, _socket?: { writableLength: number } }
 interface WsLike {
   _sender?: Sender
   listeners: (event: 'message') => OnMessage[]
@@ -124,8 +124,10 @@ export class EngineInstrumentation {
   #hook (conn: Conn, transport: Transport, t: TransportState, ping: () => void, pong: () => void): () => void {
     const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
     const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, t, pong)
-    // A compressed frame's header gives its compressed size: then count the packets instead.
-    const stopOut = ws?._sender && !this.#compresses ? this.#sendFrames(conn, ws._sender, t, ping) : this.#sendPackets(conn, t, ping)
+    // A compressed frame's header gives its compressed size: then count the packets instead (as
+    // also if a ws release no longer has the internals the frame hook reads).
+    const sender = ws?._sender
+    const stopOut = sender?._socket && !this.#compresses ? this.#sendFrames(conn, sender, sender._socket, t, ping) : this.#sendPackets(conn, t, ping)
     return () => {
       stopIn()
       stopOut()
@@ -164,7 +166,7 @@ export class EngineInstrumentation {
    * own), its payload length read from the header ws has just written. A broadcast pre-encodes
    * its frame once and hands it to every recipient's sender, so it costs no more here.
    */
-  #sendFrames (conn: Conn, sender: Sender, t: TransportState, ping: () => void): () => void {
+  #sendFrames (conn: Conn, sender: Sender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
     const sendFrame = sender.sendFrame
     const own = Object.hasOwn(sender, 'sendFrame')
     const sent = (list: ReadonlyArray<Buffer | string>): void => { this.#frameSent(list, t) }
@@ -175,7 +177,7 @@ export class EngineInstrumentation {
       if (list[1] === '2') ping()
       sendFrame.call(this, list, cb)
       // The kernel did not take it all: the client may be falling behind (see slowClients).
-      if (this._socket.writableLength > 0) suspects.add(conn)
+      if (socket.writableLength > 0) suspects.add(conn)
     }
     return () => {
       if (own) sender.sendFrame = sendFrame
