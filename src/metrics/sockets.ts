@@ -1,5 +1,5 @@
 // Socket.IO-level instrumentation: namespace connections, events in both directions, acks,
-// broadcasts and rooms. Client→server events arrive through the one per-packet middleware that
+// broadcasts and rooms. Client→server events arrive through the one per-event hook that
 // Connections already runs (see InboundObserver); nothing here runs per recipient of a broadcast.
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
