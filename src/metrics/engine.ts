@@ -203,9 +203,9 @@ export class EngineInstrumentation {
   }
 
   /**
-   * Polling (or a WebSocket whose ws internals are not there): the packets engine.io hands the
-   * transport, counted when it does, so a packet queued during an upgrade counts on the
-   * transport that carries it.
+   * Polling, and WebSocket under permessage-deflate or without the ws internals #sendFrames
+   * reads: the packets engine.io hands the transport, counted when it does, so a packet queued
+   * during an upgrade counts on the transport that carries it.
    */
   #sendPackets (conn: Conn, t: TransportState, ping: () => void): () => void {
     // Created, not yet sent: a buffer that keeps growing is a slow client (or a polling client
