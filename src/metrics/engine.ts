@@ -139,20 +139,19 @@ export class EngineInstrumentation {
    * packet each), so their size is free, where measuring the decoded string costs a UTF-8 scan.
    */
   #receiveFrames (ws: WsLike, t: TransportState, pong: () => void): () => void {
-    const count = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
-      t.packetsIn.value++
-      const n = Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength
-      t.bytesIn.value += n
-      // "3": an engine.io pong.
-      if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) pong()
-    }
+    const { packetsIn, bytesIn } = t
     // engine.io's own listener, wrapped, rather than a second one: with two listeners every
     // frame takes EventEmitter's copy-the-listener-array path.
     const own = ws.listeners('message')
     const engineListener = own.length === 1 ? own[0]! : undefined
-    const onMessage: OnMessage = engineListener
-      ? (data, isBinary) => { count(data, isBinary); engineListener.call(ws, data, isBinary) }
-      : count
+    const onMessage = function (this: WsLike, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+      packetsIn.value++
+      const n = Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength
+      bytesIn.value += n
+      // "3": an engine.io pong.
+      if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) pong()
+      if (engineListener !== undefined) engineListener.call(this, data, isBinary)
+    }
     if (engineListener) ws.off('message', engineListener)
     ws.on('message', onMessage)
     return () => {
@@ -169,12 +168,32 @@ export class EngineInstrumentation {
   #sendFrames (conn: Conn, sender: Sender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
     const sendFrame = sender.sendFrame
     const own = Object.hasOwn(sender, 'sendFrame')
-    const sent = (list: ReadonlyArray<Buffer | string>): void => { this.#frameSent(list, t) }
+    const { packetsOut, bytesOut } = t
     const suspects = this.#suspects
+    const connectError = (encoded: string): void => { this.#connectError(encoded) }
+    // Counted in the wrapper itself, where `this` is ws's sender.
     sender.sendFrame = function (list, cb) {
-      sent(list)
-      // engine.io's ping: its clock starts as it leaves.
-      if (list[1] === '2') ping()
+      const header = list[0] as Buffer
+      const opcode = header[0]! & 0x0f
+      // Text and binary frames carry engine.io packets; control frames are ws's own.
+      if (opcode === 1 || opcode === 2) {
+        let n = header[1]! & 0x7f
+        if (n === 126) n = header.readUInt16BE(2)
+        else if (n === 127) n = header.readUIntBE(4, 6)
+        packetsOut.value++
+        bytesOut.value += n
+        const data = list[1]
+        if (opcode === 1 && typeof data === 'string') {
+          // engine.io's ping: its clock starts as it leaves.
+          if (n === 1) {
+            if (data === '2') ping()
+          } else if (n > 2 && data.charCodeAt(1) === CONNECT_ERROR && data.charCodeAt(0) === MESSAGE) {
+            // "4" (engine.io message) + "4" (Socket.IO CONNECT_ERROR). ws measured the string
+            // before writing this header, which left it flat: reading two characters copies nothing.
+            connectError(data.slice(1))
+          }
+        }
+      }
       sendFrame.call(this, list, cb)
       // The kernel did not take it all: the client may be falling behind (see slowClients).
       if (socket.writableLength > 0) suspects.add(conn)
@@ -182,23 +201,6 @@ export class EngineInstrumentation {
     return () => {
       if (own) sender.sendFrame = sendFrame
       else delete (sender as Partial<Sender>).sendFrame
-    }
-  }
-
-  #frameSent (list: ReadonlyArray<Buffer | string>, t: TransportState): void {
-    const header = list[0] as Buffer
-    const opcode = header[0]! & 0x0f
-    if (opcode !== 1 && opcode !== 2) return
-    let n = header[1]! & 0x7f
-    if (n === 126) n = header.readUInt16BE(2)
-    else if (n === 127) n = header.readUIntBE(4, 6)
-    t.packetsOut.value++
-    t.bytesOut.value += n
-    // "4" (engine.io message) + "4" (Socket.IO CONNECT_ERROR). ws measured the string before
-    // writing this header, which left it flat: reading two characters copies nothing.
-    const data = list[1]
-    if (opcode === 1 && n > 2 && typeof data === 'string' && data.charCodeAt(1) === CONNECT_ERROR && data.charCodeAt(0) === MESSAGE) {
-      this.#connectError(data.slice(1))
     }
   }
 
