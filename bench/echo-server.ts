@@ -1,7 +1,7 @@
 // One echo server for the benchmark: plain Socket.IO, or socketgate with metrics on or off, all
 // with the same handler (ack the payload back). Prints "READY <port>" once listening and, on
-// SIGTERM, "CPU {…}": the CPU time it used per ack, which contention from other processes on the
-// machine inflates much less than it does throughput.
+// SIGTERM, "CPU {…}": the CPU time it used per ack since SIGUSR2 (bench/instructions.ts), and
+// per ack while it was loaded, user and system apart (bench/run.ts).
 //
 // Before it says READY, every server goes through what a server that has been up a while has
 // been through: nextTick in use, then a full GC while idle. On Node 20 and 24 that leaves
@@ -22,15 +22,47 @@ const echo = (socket: Socket): void => {
     if (typeof ack === 'function') ack(data)
   })
 }
+
+// CPU per ack while loaded: 100 ms samples of CPU time and acks, of which only those count that
+// answered acks and whose neighbours did too, i.e. lay wholly inside one of the load
+// generator's turns on this server. Idle turns (and the timers that run in them) stay out.
+interface Sample { user: number, system: number, acks: number }
+const samples: Sample[] = []
+let lastCpu = process.cpuUsage()
+let lastAcks = 0
+setInterval(() => {
+  const cpu = process.cpuUsage()
+  samples.push({ user: cpu.user - lastCpu.user, system: cpu.system - lastCpu.system, acks: acks - lastAcks })
+  lastCpu = cpu
+  lastAcks = acks
+}, 100).unref()
+
 // SIGUSR2 starts the measured window: start-up and warm-up CPU are not counted.
 let baseline = process.cpuUsage()
 process.on('SIGUSR2', () => {
   baseline = process.cpuUsage()
   acks = 0
+  lastAcks = 0
 })
+
+function loaded (): { userUs: number, systemUs: number, acks: number } {
+  let user = 0
+  let system = 0
+  let n = 0
+  for (let i = 1; i + 1 < samples.length; i++) {
+    if (samples[i - 1]!.acks > 0 && samples[i]!.acks > 0 && samples[i + 1]!.acks > 0) {
+      user += samples[i]!.user
+      system += samples[i]!.system
+      n += samples[i]!.acks
+    }
+  }
+  return { userUs: Number((user / n).toFixed(3)), systemUs: Number((system / n).toFixed(3)), acks: n }
+}
+
 process.on('SIGTERM', () => {
   const { user, system } = process.cpuUsage(baseline)
-  process.stdout.write(`CPU ${JSON.stringify({ cpuMs: Math.round((user + system) / 1000), acks, usPerAck: Number(((user + system) / acks).toFixed(2)) })}\n`, () => process.exit(0))
+  const cpu = { cpuMs: Math.round((user + system) / 1000), acks, usPerAck: Number(((user + system) / acks).toFixed(2)), loaded: loaded() }
+  process.stdout.write(`CPU ${JSON.stringify(cpu)}\n`, () => process.exit(0))
 })
 
 /** Ticks, then a full GC with no tick object alive: what an idle hour does to a server. */

@@ -1,4 +1,5 @@
-// The metrics benchmark, in one go: echo throughput and ack latency of plain Socket.IO (just
+// The metrics benchmark, in one go: echo throughput, ack latency and CPU time per ack (user and
+// system, counted only while loaded) of plain Socket.IO (just
 // started, and after an idle full GC: see echo-server.ts), socketgate with metrics off and with
 // metrics on (servers pinned to core 0, load generator to
 // core 1, one server loaded at a time in turns, several processes of each), then the /metrics
@@ -54,13 +55,15 @@ async function stop (child: ChildProcess): Promise<void> {
 }
 
 interface Result { acksPerSecond: number, p50: number, p99: number, acks: number }
+/** A server's CPU time per ack (µs) while it was loaded, from its own samples (echo-server.ts). */
+interface Cpu { userUs: number, systemUs: number }
 
 /**
  * Every server at once (all on core 0), loaded one at a time by one generator (core 1) that
  * switches server every SLICE_MS: each sees the machine as the others do, a few hundred
  * milliseconds apart. Returns each server's result, in the order of `servers` (variant names).
  */
-async function echo (variants: string[]): Promise<Result[]> {
+async function echo (variants: string[]): Promise<Array<Result & { cpu: Cpu }>> {
   const servers = variants.map((v) => node(SERVER_CORE, 'echo-server.ts', [v]))
   try {
     const ports = await Promise.all(servers.map(async (s) => (await line(s, 'READY ')).split(' ')[1]!))
@@ -71,7 +74,11 @@ async function echo (variants: string[]): Promise<Result[]> {
       byPort.set(String(r.port), r)
     }
     await stop(load)
-    return ports.map((port) => byPort.get(port)!)
+    const cpus = await Promise.all(servers.map(async (server) => {
+      server.kill('SIGTERM')
+      return (JSON.parse((await line(server, 'CPU ')).slice(4)) as { loaded: Cpu }).loaded
+    }))
+    return ports.map((port, i) => ({ ...byPort.get(port)!, cpu: cpus[i]! }))
   } finally {
     await Promise.all(servers.map(stop))
   }
@@ -112,19 +119,21 @@ console.log(`echo: ${connections} connections x ${window} in flight; ${processes
 const names = Array.from({ length: processes }, () => variants).flat()
 const all = await echo(names)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const results: Record<string, Omit<Result, 'acks'>> = {}
+const results: Record<string, Omit<Result, 'acks'> & Cpu> = {}
 for (const v of variants) {
   const each = all.filter((_, i) => names[i] === v)
   results[v] = {
     acksPerSecond: median(each.map((r) => r.acksPerSecond)),
     p50: median(each.map((r) => r.p50)),
-    p99: median(each.map((r) => r.p99))
+    p99: median(each.map((r) => r.p99)),
+    userUs: median(each.map((r) => r.cpu.userUs)),
+    systemUs: median(each.map((r) => r.cpu.systemUs))
   }
-  console.log(`${v.padEnd(11)} median ${JSON.stringify(results[v])} (acks/s per process: ${each.map((r) => r.acksPerSecond).join(', ')})`)
+  console.log(`${v.padEnd(11)} median ${JSON.stringify(results[v])} (acks/s per process: ${each.map((r) => r.acksPerSecond).join(', ')}; CPU µs per ack, user + system: ${each.map((r) => `${r.cpu.userUs} + ${r.cpu.systemUs}`).join(', ')})`)
 }
-// No CPU time per ack: each server's would include the slices it sat idle in, where a
-// timer-driven cost (metrics on: ~0.7 % of a core) would be charged to its acks.
-// bench/instructions.ts counts the CPU cost of an echo instead.
+// CPU time per ack counts only while a server was loaded (echo-server.ts): its user and
+// system parts apart, since on loopback the system part also depends on the load generator
+// (whether a write has to wake it).
 const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
 for (const [a, b, what] of [
   ['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io'],
@@ -132,6 +141,9 @@ for (const [a, b, what] of [
 ] as const) {
   const ra = results[a]
   const rb = results[b]
-  if (ra && rb) console.log(`${what}: throughput ${percent(ra.acksPerSecond / rb.acksPerSecond - 1)}, p50 ${percent(ra.p50 / rb.p50 - 1)}, p99 ${percent(ra.p99 / rb.p99 - 1)}`)
+  if (!ra || !rb) continue
+  const cpu = (r: Cpu): number => r.userUs + r.systemUs
+  console.log(`${what}: throughput ${percent(ra.acksPerSecond / rb.acksPerSecond - 1)}, p50 ${percent(ra.p50 / rb.p50 - 1)}, p99 ${percent(ra.p99 / rb.p99 - 1)}; ` +
+    `CPU per ack ${percent(cpu(ra) / cpu(rb) - 1)} (user ${percent(ra.userUs / rb.userUs - 1)}, system ${percent(ra.systemUs / rb.systemUs - 1)})`)
 }
 if (process.env.SKIP_SCRAPE === undefined) await scrape()
