@@ -1,9 +1,8 @@
 // The metrics benchmark, in one go: echo throughput, ack latency and CPU time per ack (user and
-// system, counted only while loaded) of plain Socket.IO (just
-// started, and after an idle full GC: see echo-server.ts), socketgate with metrics off and with
-// metrics on (servers pinned to core 0, load generator to
-// core 1, one server loaded at a time in turns, several processes of each), then the /metrics
-// render time with 0, 1 000 and 10 000 connected sockets.
+// system, counted only while loaded) of plain Socket.IO (just started, and after an idle full
+// GC: see echo-server.ts), socketgate with metrics off and with metrics on (servers pinned to
+// core 0, load generator to core 1, one server loaded at a time in turns, several processes of
+// each), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
 //   [VARIANTS=plain-fresh,plain,off,on] [PROCESSES=3] [SLICE_MS=500] [CLIENT=raw|socket.io] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
