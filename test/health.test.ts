@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createGateway } from '../src/app.js'
-import { startGateway } from '../src/testing.js'
+import { connectClient, startGateway } from '../src/testing.js'
 
 t.test('readiness is 503 starting before listen, 200 after listen and 503 draining once a drain starts; liveness is always 200', async (t) => {
   const gw = await createGateway({ logLevel: 'silent', demoPage: false })
@@ -25,6 +25,24 @@ t.test('readiness is 503 starting before listen, 200 after listen and 503 draini
   const draining = await probe()
   t.equal(draining.statusCode, 503)
   t.same(draining.json(), { status: 'draining', checks: {} })
+})
+
+t.test('an embedder that starts the HTTP server itself gets a ready gateway once it listens, and clients get in', async (t) => {
+  const gw = await createGateway({ logLevel: 'silent', demoPage: false })
+  t.teardown(() => gw.close())
+  await gw.app.ready()
+  t.equal((await gw.app.inject({ url: '/readyz' })).json().status, 'starting', 'ready() alone does not make it ready')
+
+  await new Promise<void>((resolve) => gw.app.server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(gw.app.server.address() as { port: number }).port}`
+  const ready = await fetch(`${url}/readyz`)
+  t.equal(ready.status, 200)
+  t.same(await ready.json(), { status: 'ready', checks: {} })
+  const client = await connectClient(t, { url })
+  t.ok(client.connected, 'the handshake gate lets clients in')
+  client.disconnect()
+  await gw.close()
+  t.notOk(gw.app.server.listening, 'close() closes the server it did not start')
 })
 
 t.test('a failing dependency check makes readiness 503 degraded and names the check; passing checks are listed too', async (t) => {

@@ -75,8 +75,15 @@ declare module 'fastify' {
 export default fp(async (app) => {
   const lifecycle = new Lifecycle()
   app.decorate('lifecycle', lifecycle)
-  app.addHook('onListen', async () => {
+  const listening = (): void => {
     if (lifecycle.state === 'starting') lifecycle.state = 'ready'
+  }
+  app.addHook('onListen', async () => { listening() })
+  // An embedder may start `app.server` itself instead of `listen()`: Fastify's onListen then
+  // never runs, and the handshake gate would refuse every client.
+  app.addHook('onReady', async () => {
+    if (app.server.listening) listening()
+    else app.server.once('listening', listening)
   })
   app.addHook('preClose', async () => {
     lifecycle.stop()
