@@ -98,7 +98,7 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     config,
     listen: async (opts = {}) => app.listen({ port: opts.port ?? config.port, host: opts.host ?? config.host }),
     // Not async: a second call must hand back the running drain itself (drain() starts it once).
-    drain: (opts = {}) => drain(app, { windowMs: config.drainWindowMs, ...opts }),
+    drain: (opts = {}) => drain(app, { windowMs: config.drainWindowMs, ackTimeoutMs: config.drainAckTimeoutMs, ...opts }),
     close: async () => app.close()
   }
 }

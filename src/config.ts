@@ -130,6 +130,11 @@ export const ConfigSchema = Type.Object({
     expected: 'a non-negative integer (milliseconds)',
     description: 'On SIGTERM, clients are told to reconnect spread evenly over this window'
   }),
+  drainAckTimeoutMs: setting(ms(5000, 0), {
+    env: 'DRAIN_ACK_TIMEOUT_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'During a drain, how long a connection\'s turn waits for the acks its client is owed before it is closed anyway'
+  }),
   shutdownTimeoutMs: setting(ms(30_000), {
     env: 'SHUTDOWN_TIMEOUT_MS',
     expected: 'a positive integer (milliseconds)',
@@ -306,6 +311,8 @@ function crossChecks (c: Config): string[] {
   }
   if (c.drainWindowMs >= c.shutdownTimeoutMs) {
     out.push(`DRAIN_WINDOW_MS: ${c.drainWindowMs} is not below SHUTDOWN_TIMEOUT_MS (${c.shutdownTimeoutMs}); expected a drain window shorter than the shutdown deadline`)
+  } else if (c.drainWindowMs + c.drainAckTimeoutMs >= c.shutdownTimeoutMs) {
+    out.push(`DRAIN_ACK_TIMEOUT_MS: ${c.drainAckTimeoutMs} plus DRAIN_WINDOW_MS (${c.drainWindowMs}) is not below SHUTDOWN_TIMEOUT_MS (${c.shutdownTimeoutMs}); expected a drain that can finish before the shutdown deadline`)
   }
   if (c.adminInsecureNoAuth && c.adminPasswordHash) {
     out.push('ADMIN_INSECURE_NO_AUTH and ADMIN_PASSWORD_HASH are both set; expected at most one of them')

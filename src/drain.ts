@@ -15,10 +15,10 @@ export interface DrainOptions {
 const drains = new WeakMap<FastifyInstance, Promise<void>>()
 
 /** Starts the drain once; later calls (a second signal, a test) get the same promise. */
-export function drain (app: FastifyInstance, opts: Partial<DrainOptions> & { windowMs: number }): Promise<void> {
+export function drain (app: FastifyInstance, opts: DrainOptions): Promise<void> {
   let running = drains.get(app)
   if (!running) {
-    running = run(app, { ackTimeoutMs: 5000, ...opts })
+    running = run(app, opts)
     drains.set(app, running)
   }
   return running

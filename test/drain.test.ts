@@ -98,8 +98,8 @@ t.test('a drain flips readiness, refuses newcomers and closes every transport sp
   t.match(err.message, /error/)
 })
 
-t.test('a drain closes a connection whose ack never comes once the ack timeout passes', async (t) => {
-  const gw = await startGateway(t)
+t.test('a drain closes a connection whose ack never comes once DRAIN_ACK_TIMEOUT_MS passes', async (t) => {
+  const gw = await startGateway(t, { drainAckTimeoutMs: 200 })
   let called!: () => void
   const arrived = new Promise<void>((resolve) => { called = resolve })
   serveSlowAcks(gw, () => called())
@@ -109,7 +109,7 @@ t.test('a drain closes a connection whose ack never comes once the ack timeout p
   pending.catch(() => {})
   await arrived
   const closed = nextEvent<[string]>(client!, 'disconnect', 3000)
-  await gw.drain({ windowMs: 0, ackTimeoutMs: 200 })
+  await gw.drain({ windowMs: 0 })
   t.equal((await closed)[0], 'transport close')
   await t.rejects(pending, { message: 'socket has been disconnected' }, 'the client is not left waiting for the ack')
 })
