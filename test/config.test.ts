@@ -78,9 +78,7 @@ const badValues: Array<[Record<string, string>, RegExp]> = [
   [{ AUTH_MODE: 'ldap' }, /^AUTH_MODE: "ldap" is not valid; expected none or jwt$/],
   [{ DRAIN_WINDOW_MS: '30000', SHUTDOWN_TIMEOUT_MS: '30000' },
     /^DRAIN_WINDOW_MS: 30000 is not below SHUTDOWN_TIMEOUT_MS \(30000\); expected a drain window shorter than the shutdown deadline$/],
-  [{ DRAIN_ACK_TIMEOUT_MS: 'soon' }, /^DRAIN_ACK_TIMEOUT_MS: "soon" is not valid; expected a non-negative integer \(milliseconds\)$/],
-  [{ DRAIN_WINDOW_MS: '20000', DRAIN_ACK_TIMEOUT_MS: '10000' },
-    /^DRAIN_ACK_TIMEOUT_MS: 10000 plus DRAIN_WINDOW_MS \(20000\) is not below SHUTDOWN_TIMEOUT_MS \(30000\); expected a drain that can finish before the shutdown deadline$/]
+  [{ DRAIN_ACK_TIMEOUT_MS: 'soon' }, /^DRAIN_ACK_TIMEOUT_MS: "soon" is not valid; expected a non-negative integer \(milliseconds\)$/]
 ]
 
 for (const [env, line] of badValues) {
