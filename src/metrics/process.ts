@@ -2,17 +2,47 @@
 // build information. Measured at 10 000 sockets: `process_open_fds` reads the whole fd table
 // (~9 ms) and `nodejs_active_handles`/`_resources` build an array of every handle (~4.5 ms), on
 // the event loop that serves every client. Their flat-cost stand-ins are here and in gauges.ts.
+// `nodejs_gc_duration_seconds` is replaced too: prom-client's counts one GC per observer
+// callback, and several GCs often arrive in one (three `gc()` in a row counted as one).
 import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client'
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks'
+import { Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
 
-/** Default metrics that cost O(open sockets) per scrape. */
+/** Default metrics that cost O(open sockets) per scrape, and the GC histogram that misses GCs. */
 export const REPLACED_DEFAULTS = [
   'process_open_fds',
   'nodejs_active_handles', 'nodejs_active_handles_total',
-  'nodejs_active_resources', 'nodejs_active_resources_total'
+  'nodejs_active_resources', 'nodejs_active_resources_total',
+  'nodejs_gc_duration_seconds'
 ]
+
+const GC_KINDS: Readonly<Record<number, string>> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb'
+}
+
+/** Every GC pause, by kind (same name, labels and buckets as prom-client's); returns how to stop. */
+function gcDurations (registry: Registry): () => void {
+  const histogram = new Histogram({
+    name: 'nodejs_gc_duration_seconds',
+    help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    labelNames: ['kind'],
+    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
+    registers: [registry]
+  })
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = GC_KINDS[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other'
+      histogram.observe({ kind }, entry.duration / 1000)
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  return () => { observer.disconnect() }
+}
 
 const FD_DIR = '/proc/self/fd'
 
@@ -32,9 +62,11 @@ function packageVersion (path: string): string {
   }
 }
 
-export function processMetrics (registry: Registry, prefix: string): void {
+/** Registers the process metrics on `registry`; returns what stops their observers. */
+export function processMetrics (registry: Registry, prefix: string): () => void {
   collectDefaultMetrics({ register: registry })
   for (const name of REPLACED_DEFAULTS) registry.removeSingleMetric(name)
+  const stopGc = gcDurations(registry)
 
   const openFds = openFdsCounter()
   if (openFds) {
@@ -55,4 +87,5 @@ export function processMetrics (registry: Registry, prefix: string): void {
     labelNames: ['version', 'socketio_version', 'node_version'],
     registers: [registry]
   }).set({ version, socketio_version: socketIoVersion, node_version: process.version }, 1)
+  return stopGc
 }
