@@ -40,7 +40,6 @@ export class GatewayMetrics implements MetricsApi {
   readonly #catalog: Catalog
   readonly #states: NamespaceStates
   readonly #publish = new Map<string, HistogramSeries>()
-  readonly #stopProcess: () => void
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
     this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets })
@@ -55,12 +54,7 @@ export class GatewayMetrics implements MetricsApi {
     for (const nsp of io._nsps.values()) namespace(nsp)
     io.on('new_namespace', namespace)
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
-    this.#stopProcess = processMetrics(this.registry, opts.prefix)
-  }
-
-  /** Stops what observes the process (the GC observer); the counts stay readable. */
-  close (): void {
-    this.#stopProcess()
+    processMetrics(this.registry, opts.prefix)
   }
 
   published (namespace: string, elapsedMs: number): void {

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks'
-import { Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
+import { Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 
 /** Default metrics that cost O(open sockets) per scrape, and the GC histogram that misses GCs. */
 export const REPLACED_DEFAULTS = [
@@ -25,8 +25,8 @@ const GC_KINDS: Readonly<Record<number, string>> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb'
 }
 
-/** Every GC pause, by kind (same name, labels and buckets as prom-client's); returns how to stop. */
-function gcDurations (registry: Registry): () => void {
+/** Every GC pause, by kind (same name, labels and buckets as prom-client's). */
+function gcDurations (registry: Registry): void {
   const histogram = new Histogram({
     name: 'nodejs_gc_duration_seconds',
     help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
@@ -41,7 +41,6 @@ function gcDurations (registry: Registry): () => void {
     }
   })
   observer.observe({ entryTypes: ['gc'] })
-  return () => { observer.disconnect() }
 }
 
 const FD_DIR = '/proc/self/fd'
@@ -62,12 +61,19 @@ function packageVersion (path: string): string {
   }
 }
 
-/** Registers the process metrics on `registry`; returns what stops their observers. */
-export function processMetrics (registry: Registry, prefix: string): () => void {
+let shared: Metric[] | undefined
+
+/**
+ * The process-wide series, created once per process and registered on every gateway's registry:
+ * they describe the process, not a gateway, and prom-client never stops its event-loop monitor
+ * or GC observer, so a set per gateway would keep one of each for every gateway ever created.
+ */
+function processCollectors (): Metric[] {
+  if (shared) return shared
+  const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   for (const name of REPLACED_DEFAULTS) registry.removeSingleMetric(name)
-  const stopGc = gcDurations(registry)
-
+  gcDurations(registry)
   const openFds = openFdsCounter()
   if (openFds) {
     new Gauge({
@@ -77,6 +83,14 @@ export function processMetrics (registry: Registry, prefix: string): () => void 
       collect () { this.set(openFds()) }
     })
   }
+  // prom-client types these as plain objects; they are its Metric instances.
+  shared = registry.getMetricsAsArray() as unknown as Metric[]
+  return shared
+}
+
+/** Registers the process metrics and the gateway's build information on `registry`. */
+export function processMetrics (registry: Registry, prefix: string): void {
+  for (const metric of processCollectors()) registry.registerMetric(metric)
 
   const require = createRequire(import.meta.url)
   const socketIoVersion = packageVersion(join(dirname(require.resolve('socket.io')), '..', 'package.json'))
@@ -87,5 +101,4 @@ export function processMetrics (registry: Registry, prefix: string): () => void 
     labelNames: ['version', 'socketio_version', 'node_version'],
     registers: [registry]
   }).set({ version, socketio_version: socketIoVersion, node_version: process.version }, 1)
-  return stopGc
 }

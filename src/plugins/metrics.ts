@@ -63,8 +63,6 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : []
   })
 
-  app.addHook('onClose', async () => { metrics.close() })
-
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)'
     metrics.http(req.method, route, reply.statusCode, reply.elapsedTime / 1000)

@@ -55,6 +55,16 @@ t.test('every GC pause counts, also several that arrive in one observer callback
   t.ok(await majors() - before >= 3, 'three forced full GCs counted')
 })
 
+t.test('gateways in one process share one set of process collectors; each keeps its own build info', async (t) => {
+  const [a, b] = [await startGateway(t), await startGateway(t)]
+  const metric = (gw: typeof a, name: string): unknown => gw.app.metrics.registry!.getSingleMetric(name)
+  // prom-client never stops its event-loop monitor: a set per gateway would run for good.
+  t.ok(metric(a, 'nodejs_eventloop_lag_p99_seconds'))
+  t.equal(metric(a, 'nodejs_eventloop_lag_p99_seconds'), metric(b, 'nodejs_eventloop_lag_p99_seconds'))
+  t.equal(metric(a, 'nodejs_gc_duration_seconds'), metric(b, 'nodejs_gc_duration_seconds'))
+  t.not(metric(a, 'socketgate_build_info'), metric(b, 'socketgate_build_info'))
+})
+
 t.test('the size of /metrics does not grow with the number of sockets', async (t) => {
   const gw = await startGateway(t)
   await connectClient(t, gw)
