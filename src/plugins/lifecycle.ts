@@ -75,13 +75,12 @@ declare module 'fastify' {
 export default fp(async (app) => {
   const lifecycle = new Lifecycle()
   app.decorate('lifecycle', lifecycle)
-  const listening = (): void => {
-    if (lifecycle.state === 'starting') lifecycle.state = 'ready'
-  }
-  app.addHook('onListen', async () => { listening() })
-  // An embedder may start `app.server` itself instead of `listen()`: Fastify's onListen then
-  // never runs, and the handshake gate would refuse every client.
+  // Ready when the HTTP server listens, whoever starts it: `listen()`, or an embedder calling
+  // `app.server.listen()` after `ready()`, for whom Fastify's onListen hook never runs.
   app.addHook('onReady', async () => {
+    const listening = (): void => {
+      if (lifecycle.state === 'starting') lifecycle.state = 'ready'
+    }
     if (app.server.listening) listening()
     else app.server.once('listening', listening)
   })
