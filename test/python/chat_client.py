@@ -5,6 +5,7 @@ the gateway must refuse, waits for its own message to come back, and prints one 
 what it saw: every event's arguments exactly as python-socketio hands them to a handler.
 """
 import json
+import os
 import sys
 import threading
 
@@ -35,4 +36,10 @@ result['refused'] = client.call('message:send', {'content': ''}, timeout=5)
 result['delivered'] = delivered.wait(5)
 client.disconnect()
 result['events'] = events
-print(json.dumps(result))
+print(json.dumps(result), flush=True)
+# Exit without waiting for the client's threads. python-engineio 4.3's polling write loop checks
+# the connection state before it sends what is queued, so disconnect() can lose its own DISCONNECT
+# and CLOSE packets (seen about 1 run in 30 on Node 24); the read thread then sits in a long-poll
+# until the server's next ping, 25 s later. Closing the process closes that poll, which the server
+# sees as the client going away, like a browser tab closing.
+os._exit(0)
