@@ -39,7 +39,7 @@ result['events'] = events
 print(json.dumps(result), flush=True)
 # Exit without waiting for the client's threads. python-engineio 4.3's polling write loop checks
 # the connection state before it sends what is queued, so disconnect() can lose its own DISCONNECT
-# and CLOSE packets (seen about 1 run in 30 on Node 24); the read thread then sits in a long-poll
+# and CLOSE packets (seen in 1 to 2 runs of 100 here); the read thread then sits in a long-poll
 # until the server's next ping, 25 s later. Closing the process closes that poll, which the server
 # sees as the client going away, like a browser tab closing.
 os._exit(0)
