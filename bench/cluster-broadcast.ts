@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { io, type Socket } from 'socket.io-client'
+import { buildGateway } from './gateway.js'
 
 const { values } = parseArgs({
   options: { receivers: { type: 'string', default: '20' }, messages: { type: 'string', default: '400' }, burst: { type: 'string', default: '2000' } }
@@ -111,6 +112,7 @@ async function run (label: string, senderUrl: string, receiverUrl: string) {
   }
 }
 
+buildGateway()
 const results = []
 const children: ChildProcess[] = []
 try {

@@ -3,7 +3,7 @@
 // ADAPTER=memory a single node. Prints "listening <port>" when ready.
 import { createClient } from '@redis/client'
 import { createAdapter } from '@socket.io/redis-adapter'
-import { createGateway } from '../src/app.js'
+import { loadGateway } from './gateway.js'
 
 const adapter = process.env.ADAPTER ?? 'memory'
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -15,6 +15,7 @@ if (adapter === 'classic') {
   await Promise.all([pub.connect(), sub.connect()])
   socketio = { adapter: createAdapter(pub, sub, { key: prefix }) }
 }
+const { createGateway } = await loadGateway()
 const gw = await createGateway({
   logLevel: 'warn',
   adminUi: false,

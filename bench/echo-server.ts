@@ -13,9 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Server, type Socket } from 'socket.io'
+import { loadGateway } from './gateway.js'
 
 const [variant = 'on', fresh] = (process.argv[2] ?? 'on').split('-')
 let acks = 0
+// Every listener here is an anonymous arrow: tsx gives each named function a map of its own
+// (gateway.ts), which a listener would bring to Node's EventEmitter.emit in one variant only.
 const echo = (socket: Socket): void => {
   socket.on('echo', (data: unknown, ack: (d: unknown) => void) => {
     acks++
@@ -79,15 +82,15 @@ async function main (): Promise<void> {
   if (variant === 'plain') {
     const http = createServer()
     const io = new Server(http, { transports: ['websocket'] })
-    io.on('connection', echo)
+    io.on('connection', (socket) => { echo(socket) })
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
     if (fresh !== 'fresh') await idleGc()
     process.stdout.write(`READY ${(http.address() as { port: number }).port}\n`)
     return
   }
-  // Imported only here: socketgate's modules change the process (src/tick-shapes.ts), and the
-  // plain server must run without them.
-  const { createGateway } = await import('../src/app.js')
+  // Loaded only here: socketgate's modules change the process (src/tick-shapes.ts), and the
+  // plain server must run without them. From dist/, built by the driver (see gateway.ts).
+  const { createGateway } = await loadGateway()
   const gw = await createGateway({
     logLevel: 'warn',
     demoPage: false,
@@ -95,7 +98,7 @@ async function main (): Promise<void> {
     transports: ['websocket'],
     metricsEnabled: variant === 'on'
   })
-  gw.io.on('connection', (socket) => echo(socket as unknown as Socket))
+  gw.io.on('connection', (socket) => { echo(socket as unknown as Socket) })
   await gw.listen({ port: 0, host: '127.0.0.1' })
   await idleGc()
   process.stdout.write(`READY ${(gw.app.server.address() as { port: number }).port}\n`)

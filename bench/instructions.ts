@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { buildGateway } from './gateway.js'
 
 const [warmUp = 40, counted = 40] = process.argv.slice(2).map(Number)
 const processes = Number(process.env.PROCESSES ?? 3)
@@ -87,6 +88,7 @@ async function measure (variant: string, n: number): Promise<number> {
 console.log(`instructions per echo (callgrind), ${processes} processes per variant, ${warmUp} s warm-up, ${counted} s counted`)
 // One process per variant at a time: more servers under valgrind at once would each get too
 // little of core 0 to finish warming up.
+buildGateway()
 const all: Array<{ v: string, perAck: number }> = []
 for (let n = 0; n < processes; n++) {
   all.push(...await Promise.all(variants.map(async (v) => ({ v, perAck: await measure(v, n) }))))

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import { buildGateway } from './gateway.js'
 
 const [seconds = 10, connections = 50, window = 4] = process.argv.slice(2).map(Number)
 const SERVER_CORE = '0'
@@ -115,6 +116,7 @@ const variants = (process.env.VARIANTS ?? 'plain-fresh,plain,off,on').split(',')
 const processes = Number(process.env.PROCESSES ?? 3)
 const slice = Number(process.env.SLICE_MS ?? 500)
 console.log(`echo: ${connections} connections x ${window} in flight; ${processes} processes each of ${variants.join(', ')}, loaded in turn for ${slice} ms each, ${seconds} s per process; servers on core ${SERVER_CORE}, load on core ${LOAD_CORE}`)
+buildGateway()
 const names = Array.from({ length: processes }, () => variants).flat()
 const all = await echo(names)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

@@ -4,7 +4,7 @@
 //   node --import tsx bench/scrape-server.ts   (spawned by bench/run.ts with an IPC channel)
 import { readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
-import { createGateway } from '../src/app.js'
+import { loadGateway } from './gateway.js'
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const time = async (fn: () => unknown, runs = 30): Promise<number> => {
@@ -17,6 +17,7 @@ const time = async (fn: () => unknown, runs = 30): Promise<number> => {
   return median(ms)
 }
 
+const { createGateway } = await loadGateway()
 const gw = await createGateway({ logLevel: 'warn', demoPage: false, adminUi: false, transports: ['websocket'] })
 await gw.listen({ port: 0, host: '127.0.0.1' })
 const registry = gw.app.metrics.registry!

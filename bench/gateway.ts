@@ -1,0 +1,22 @@
+// The gateway the benchmarks run: tsc's build in dist/, as `npm start` and the Docker image run
+// it, not src/ through tsx. tsx compiles with esbuild's `keepNames`, which redefines the `name`
+// of every named function, so each such function gets a hidden class (map) of its own. Node's
+// EventEmitter.emit calls every listener through one shared `handler.apply` site, which V8
+// keeps fast for up to four listener maps: from src/, metrics' WebSocket `message` wrapper was
+// the fifth, and every emit in the process then took V8's megamorphic path. Measured: metrics on
+// ran 5-7 % slower from src/ than from dist/ (bench/RESULTS.md, "Compiled, as production runs").
+import { execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+
+const root = new URL('..', import.meta.url).pathname
+
+/** Builds dist/ (`npm run build`); the bench drivers call it once, before starting any server. */
+export function buildGateway (): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
+}
+
+/** src/app.ts's exports, from the build. */
+export async function loadGateway (): Promise<typeof import('../src/app.js')> {
+  return await import(new URL('../dist/app.js', import.meta.url).href) as typeof import('../src/app.js')
+}
