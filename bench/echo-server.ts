@@ -17,7 +17,7 @@ import { loadGateway } from './gateway.js'
 
 const [variant = 'on', fresh] = (process.argv[2] ?? 'on').split('-')
 let acks = 0
-// Every listener here is an anonymous arrow: tsx gives each named function a map of its own
+// Every listener here is an anonymous arrow: tsx gives named functions maps of their own
 // (gateway.ts), which a listener would bring to Node's EventEmitter.emit in one variant only.
 const echo = (socket: Socket): void => {
   socket.on('echo', (data: unknown, ack: (d: unknown) => void) => {

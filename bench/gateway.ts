@@ -1,10 +1,11 @@
 // The gateway the benchmarks run: tsc's build in dist/, as `npm start` and the Docker image run
-// it, not src/ through tsx. tsx compiles with esbuild's `keepNames`, which redefines the `name`
-// of every named function, so each such function gets a hidden class (map) of its own. Node's
+// it, not src/ through tsx. tsx compiles with esbuild's `keepNames`: redefining the `name` of
+// every named function moves it off V8's standard function maps (hidden classes). Node's
 // EventEmitter.emit calls every listener through one shared `handler.apply` site, which V8
 // keeps fast for up to four listener maps: from src/, metrics' WebSocket `message` wrapper was
-// the fifth, and every emit in the process then took V8's megamorphic path. Measured: metrics on
-// ran 5-7 % slower from src/ than from dist/ (bench/RESULTS.md, "Compiled, as production runs").
+// the fifth, and every emit in the process then took V8's megamorphic path. Measured in one
+// paired run: metrics on vs off -6.3 % from dist/, -10.6 % from src/ (bench/RESULTS.md,
+// "Compiled, as production runs").
 import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 

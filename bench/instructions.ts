@@ -1,8 +1,11 @@
 // CPU instructions per echo, counted by valgrind (callgrind) in each server's own code and
 // libraries, for plain Socket.IO and socketgate with metrics off and on. A count does not depend
 // on what else the machine runs, where throughput here swings by ±20 % between runs: it resolves
-// differences of 1 %. It leaves out the kernel's share (system calls, ~35 % of an echo's CPU time
-// here), so it overstates a relative cost by about that much.
+// differences of 1-2 % (processes of one variant agree within 1-3 % on Node 20). It leaves out
+// the kernel's share (system calls, ~35 % of an echo's CPU time here), so it overstates a
+// relative cost by about that much; and it counts instructions, not what they cost: the same
+// +2.1 % of metrics came with -6.3 % throughput from dist/ and -10.6 % from src/ through tsx
+// (bench/gateway.ts, bench/RESULTS.md).
 //
 // Each variant runs in PROCESSES processes, one of each variant at a time (servers on core 0,
 // their load generators on core 1); each server is warmed up, then counted while it answers.
