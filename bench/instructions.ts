@@ -1,7 +1,8 @@
 // CPU instructions per echo, counted by valgrind (callgrind) in each server's own code and
 // libraries, for plain Socket.IO and socketgate with metrics off and on. A count does not depend
 // on what else the machine runs, where throughput here swings by ±20 % between runs: it resolves
-// differences of 1-2 % (processes of one variant agree within 1-3 % on Node 20). It leaves out
+// differences of about 1 % (processes of one variant agreed within 0.5 % once every server ran
+// with one hash seed, bench/server-flags.ts; 0.5-3 % before). It leaves out
 // the kernel's share (system calls, ~35 % of an echo's CPU time here), so it overstates a
 // relative cost by about that much; and it counts instructions, not what they cost: the same
 // +2.1 % of metrics came with -6.3 % throughput from dist/ and -10.6 % from src/ through tsx
@@ -13,24 +14,30 @@
 // 20-26 % slower processes seen before 2026-11-27 were process.nextTick's literal turned
 // megamorphic by an idle full GC: see src/tick-shapes.ts; echo-server.ts now gives every server
 // but plain-fresh that GC before it is loaded.)
-//   [PROCESSES=3] [VARIANTS=plain,off,on] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
+// CALLGRIND_DIR=<dir> keeps the callgrind files there, with each process's ack count and, under
+// NODE_OPTIONS=--perf-basic-prof, its JIT code map: bench/functions.ts then says per function
+// where the instructions of an echo go.
+//   [PROCESSES=3] [VARIANTS=plain,off,on] [CALLGRIND_DIR=<dir>] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildGateway } from './gateway.js'
+import { SERVER_FLAGS } from './server-flags.js'
 
 const [warmUp = 40, counted = 40] = process.argv.slice(2).map(Number)
 const processes = Number(process.env.PROCESSES ?? 3)
 const variants = (process.env.VARIANTS ?? 'plain,off,on').split(',')
-const dir = mkdtempSync(join(tmpdir(), 'socketgate-instructions-'))
+const keep = process.env.CALLGRIND_DIR
+if (keep) mkdirSync(keep, { recursive: true })
+const dir = keep ?? mkdtempSync(join(tmpdir(), 'socketgate-instructions-'))
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL')
-  rmSync(dir, { recursive: true, force: true })
+  if (!keep) rmSync(dir, { recursive: true, force: true })
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1))
 
@@ -66,7 +73,7 @@ async function callgrind (command: string[]): Promise<void> {
 async function measure (variant: string, n: number): Promise<number> {
   const out = join(dir, `${variant}-${n}`)
   const server = start('0', ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}.cg`,
-    process.execPath, '--import', 'tsx', script('echo-server.ts'), variant])
+    process.execPath, ...SERVER_FLAGS, '--import', 'tsx', script('echo-server.ts'), variant])
   const port = (await server.line('READY ')).split(' ')[1]!
   const load = start('1', [process.execPath, '--import', 'tsx', script('load.ts'), port, '50', '4', String(warmUp + counted + 60)])
   await sleep(warmUp * 1000)
@@ -81,6 +88,11 @@ async function measure (variant: string, n: number): Promise<number> {
   server.child.kill('SIGTERM')
   const { acks } = JSON.parse((await server.line('CPU ')).slice(4)) as { acks: number }
   await once(server.child, 'exit')
+  if (keep) {
+    // For bench/functions.ts: the acks, and the names of the JIT code (--perf-basic-prof).
+    writeFileSync(`${out}.acks`, String(acks))
+    if (existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, `${out}.map`)
+  }
   let instructions = 0
   for (const file of readdirSync(dir).filter((f) => f.startsWith(`${variant}-${n}.cg`))) {
     for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/^totals: (\d+)/gm)) instructions += Number(m[1])

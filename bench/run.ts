@@ -8,13 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { buildGateway } from './gateway.js'
+import { SERVER_FLAGS } from './server-flags.js'
 
 const [seconds = 10, connections = 50, window = 4] = process.argv.slice(2).map(Number)
 const SERVER_CORE = '0'
 const LOAD_CORE = '1'
 const children = new Set<ChildProcess>()
 const node = (core: string, script: string, args: string[], ipc = false): ChildProcess => {
-  const child = spawn('taskset', ['-c', core, process.execPath, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
+  const flags = core === SERVER_CORE ? SERVER_FLAGS : []
+  const child = spawn('taskset', ['-c', core, process.execPath, ...flags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], {
     stdio: ipc ? ['pipe', 'pipe', 'inherit', 'ipc'] : ['pipe', 'pipe', 'inherit']
   })
   children.add(child)

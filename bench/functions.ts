@@ -1,0 +1,80 @@
+// Where the instructions of an echo go, per function: variant b minus variant a, from the files
+// bench/instructions.ts keeps in CALLGRIND_DIR. callgrind knows V8's JIT code only by address;
+// with NODE_OPTIONS=--perf-basic-prof each server wrote a map of its JIT code (kept next to its
+// callgrind files), which names it. Instructions are summed over the processes of a variant and
+// divided by their acks.
+//   VARIANTS=off,on CALLGRIND_DIR=/tmp/cg NODE_OPTIONS=--perf-basic-prof node --import tsx bench/instructions.ts
+//   node --import tsx bench/functions.ts /tmp/cg [a=off] [b=on] [rows=30]
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const [dir, a = 'off', b = 'on', rows = '30'] = process.argv.slice(2)
+if (!dir) {
+  console.error('usage: node --import tsx bench/functions.ts <CALLGRIND_DIR> [a=off] [b=on] [rows=30]')
+  process.exit(2)
+}
+
+interface Code { start: number, end: number, name: string }
+
+/** A perf map: "<start hex> <size hex> <name>" per line, sorted by start. */
+function codeMap (path: string): Code[] {
+  if (!existsSync(path)) return []
+  const codes: Code[] = []
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const [start, size, ...name] = line.split(' ')
+    if (!start || !size) continue
+    const s = parseInt(start, 16)
+    codes.push({ start: s, end: s + parseInt(size, 16), name: name.join(' ') })
+  }
+  return codes.sort((x, y) => x.start - y.start)
+}
+
+/** The code holding `address`: the last one starting at or before it (V8 reuses addresses; a later entry wins). */
+function nameAt (codes: Code[], address: number): string | undefined {
+  let lo = 0
+  let hi = codes.length - 1
+  let found = -1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (codes[mid]!.start <= address) { found = mid; lo = mid + 1 } else hi = mid - 1
+  }
+  return found >= 0 && address < codes[found]!.end ? codes[found]!.name : undefined
+}
+
+/** Instructions per echo by function, over every process of `variant`. */
+function perEcho (variant: string): Map<string, number> {
+  const totals = new Map<string, number>()
+  let acks = 0
+  const processes = readdirSync(dir!).filter((f) => f.startsWith(`${variant}-`) && f.endsWith('.acks')).map((f) => f.slice(0, -'.acks'.length))
+  if (processes.length === 0) throw new Error(`no ${variant}-*.acks in ${dir}: run bench/instructions.ts with CALLGRIND_DIR=${dir} VARIANTS=…,${variant}`)
+  for (const p of processes) {
+    acks += Number(readFileSync(join(dir!, `${p}.acks`), 'utf8'))
+    const codes = codeMap(join(dir!, `${p}.map`))
+    for (const file of readdirSync(dir!).filter((f) => f.startsWith(`${p}.cg`))) {
+      const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', join(dir!, file)], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      for (const line of out.split('\n')) {
+        const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*)$/.exec(line)
+        if (!m || !(m[2]!.includes(':'))) continue
+        let name = m[2]!.trim()
+        const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(name)
+        if (jit) name = nameAt(codes, parseInt(jit[1]!, 16)) ?? 'JIT code (no map)'
+        totals.set(name, (totals.get(name) ?? 0) + Number(m[1]!.replace(/,/g, '')))
+      }
+    }
+  }
+  for (const [name, n] of totals) totals.set(name, n / acks)
+  return totals
+}
+
+const ra = perEcho(a)
+const rb = perEcho(b)
+const sum = (m: Map<string, number>): number => [...m.values()].reduce((x, y) => x + y, 0)
+const diffs = [...new Set([...ra.keys(), ...rb.keys()])].map((name) => ({ name, a: ra.get(name) ?? 0, b: rb.get(name) ?? 0 }))
+diffs.sort((x, y) => (y.b - y.a) - (x.b - x.a))
+const fmt = (n: number): string => n.toFixed(0).padStart(7)
+console.log(`instructions per echo: ${a} ${Math.round(sum(ra))}, ${b} ${Math.round(sum(rb))} (${b} - ${a}: ${Math.round(sum(rb) - sum(ra))})`)
+console.log(`${'b - a'.padStart(7)} ${a.padStart(7)} ${b.padStart(7)}  function`)
+const n = Number(rows)
+const shown = [...diffs.slice(0, n), ...diffs.slice(-Math.min(10, Math.max(0, diffs.length - n)))]
+for (const d of shown) console.log(`${fmt(d.b - d.a)} ${fmt(d.a)} ${fmt(d.b)}  ${d.name.slice(0, 120)}`)
