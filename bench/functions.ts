@@ -1,9 +1,9 @@
 // Where the instructions of an echo go, per function: variant b minus variant a, from the files
 // bench/instructions.ts keeps in CALLGRIND_DIR. callgrind knows V8's JIT code only by address;
-// with NODE_OPTIONS=--perf-basic-prof each server wrote a map of its JIT code (kept next to its
-// callgrind files), which names it. Instructions are summed over the processes of a variant and
-// divided by their acks.
-//   VARIANTS=off,on CALLGRIND_DIR=/tmp/cg NODE_OPTIONS=--perf-basic-prof node --import tsx bench/instructions.ts
+// each server also wrote a map of its JIT code (--perf-basic-prof, kept next to its callgrind
+// files), which names it. Instructions are summed over the processes of a variant and divided
+// by their acks.
+//   VARIANTS=off,on CALLGRIND_DIR=/tmp/cg node --import tsx bench/instructions.ts
 //   node --import tsx bench/functions.ts /tmp/cg [a=off] [b=on] [rows=30]
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'

@@ -14,9 +14,8 @@
 // 20-26 % slower processes seen before 2026-11-27 were process.nextTick's literal turned
 // megamorphic by an idle full GC: see src/tick-shapes.ts; echo-server.ts now gives every server
 // but plain-fresh that GC before it is loaded.)
-// CALLGRIND_DIR=<dir> keeps the callgrind files there, with each process's ack count and, under
-// NODE_OPTIONS=--perf-basic-prof, its JIT code map: bench/functions.ts then says per function
-// where the instructions of an echo go.
+// CALLGRIND_DIR=<dir> keeps the callgrind files there, with each process's ack count and the map
+// of its JIT code: bench/functions.ts then says per function where the instructions of an echo go.
 //   [PROCESSES=3] [VARIANTS=plain,off,on] [CALLGRIND_DIR=<dir>] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -72,8 +71,11 @@ async function callgrind (command: string[]): Promise<void> {
 /** Instructions per ack of one server process. */
 async function measure (variant: string, n: number): Promise<number> {
   const out = join(dir, `${variant}-${n}`)
+  // Kept files get the server's map of its JIT code (/tmp/perf-<pid>.map), and V8's log, which
+  // that flag turns on, goes there too rather than into the working directory.
+  const names = keep ? ['--perf-basic-prof', `--logfile=${out}.v8.log`, '--no-logfile-per-isolate'] : []
   const server = start('0', ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}.cg`,
-    process.execPath, ...SERVER_FLAGS, '--import', 'tsx', script('echo-server.ts'), variant])
+    process.execPath, ...SERVER_FLAGS, ...names, '--import', 'tsx', script('echo-server.ts'), variant])
   const port = (await server.line('READY ')).split(' ')[1]!
   const load = start('1', [process.execPath, '--import', 'tsx', script('load.ts'), port, '50', '4', String(warmUp + counted + 60)])
   await sleep(warmUp * 1000)
@@ -89,7 +91,7 @@ async function measure (variant: string, n: number): Promise<number> {
   const { acks } = JSON.parse((await server.line('CPU ')).slice(4)) as { acks: number }
   await once(server.child, 'exit')
   if (keep) {
-    // For bench/functions.ts: the acks, and the names of the JIT code (--perf-basic-prof).
+    // For bench/functions.ts.
     writeFileSync(`${out}.acks`, String(acks))
     if (existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, `${out}.map`)
   }
