@@ -47,7 +47,10 @@ function perEcho (variant: string): Map<string, number> {
   const totals = new Map<string, number>()
   let acks = 0
   const processes = readdirSync(dir!).filter((f) => f.startsWith(`${variant}-`) && f.endsWith('.acks')).map((f) => f.slice(0, -'.acks'.length))
-  if (processes.length === 0) throw new Error(`no ${variant}-*.acks in ${dir}: run bench/instructions.ts with CALLGRIND_DIR=${dir} VARIANTS=…,${variant}`)
+  if (processes.length === 0) {
+    console.error(`no ${variant}-*.acks in ${dir}: run bench/instructions.ts with CALLGRIND_DIR=${dir} and ${variant} among its VARIANTS`)
+    process.exit(2)
+  }
   for (const p of processes) {
     acks += Number(readFileSync(join(dir!, `${p}.acks`), 'utf8'))
     const codes = codeMap(join(dir!, `${p}.map`))
@@ -75,6 +78,9 @@ diffs.sort((x, y) => (y.b - y.a) - (x.b - x.a))
 const fmt = (n: number): string => n.toFixed(0).padStart(7)
 console.log(`instructions per echo: ${a} ${Math.round(sum(ra))}, ${b} ${Math.round(sum(rb))} (${b} - ${a}: ${Math.round(sum(rb) - sum(ra))})`)
 console.log(`${'b - a'.padStart(7)} ${a.padStart(7)} ${b.padStart(7)}  function`)
-const n = Number(rows)
-const shown = [...diffs.slice(0, n), ...diffs.slice(-Math.min(10, Math.max(0, diffs.length - n)))]
-for (const d of shown) console.log(`${fmt(d.b - d.a)} ${fmt(d.a)} ${fmt(d.b)}  ${d.name.slice(0, 120)}`)
+// The largest increases, then the largest decreases.
+const top = Number(rows)
+const bottom = Math.min(10, Math.max(0, diffs.length - top))
+for (const d of [...diffs.slice(0, top), ...diffs.slice(diffs.length - bottom)]) {
+  console.log(`${fmt(d.b - d.a)} ${fmt(d.a)} ${fmt(d.b)}  ${d.name.slice(0, 120)}`)
+}

@@ -2,9 +2,9 @@
 // libraries, for plain Socket.IO and socketgate with metrics off and on. A count does not depend
 // on what else the machine runs, where throughput here swings by ±20 % between runs: it resolves
 // differences of about 1 % (processes of one variant agreed within 0.5 % once every server ran
-// with one hash seed, bench/server-flags.ts; 0.5-3 % before). It leaves out
-// the kernel's share (system calls, ~35 % of an echo's CPU time here), so it overstates a
-// relative cost by about that much; and it counts instructions, not what they cost: the same
+// with one hash seed, bench/server-flags.ts; 0.5-3 % before). It leaves out the kernel's share
+// (system calls, ~35 % of an echo's CPU time here), so it overstates a relative cost by about
+// that much; and it counts instructions, not what they cost: the same
 // +2.1 % of metrics came with -6.3 % throughput from dist/ and -10.6 % from src/ through tsx
 // (bench/gateway.ts, bench/RESULTS.md).
 //
