@@ -8,6 +8,8 @@ need_apt=()
 if ! command -v redis-server >/dev/null; then need_apt+=(redis-server); fi
 # HAProxy: scale-out tests put a sticky load balancer in front of the nodes (deploy/haproxy.cfg).
 if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then need_apt+=(haproxy); fi
+# nginx: the same tests behind the ip_hash load balancer of deploy/nginx.conf.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then need_apt+=(nginx); fi
 # Prometheus: the monitoring tests run the real prometheus and promtool against the rule files.
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then need_apt+=(prometheus); fi
 # Chromium: the admin UI browser test drives Debian's /usr/bin/chromium (never a downloaded one).
@@ -21,6 +23,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "test: installing ${need_apt[*]} (apt-get)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # Under systemd, Debian's package starts nginx on port 80: the tests run their own instead.
+    if [[ " ${need_apt[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null; fi
   else
     echo "test: missing system packages; run: sudo apt-get install -y ${need_apt[*]}" >&2
     exit 1

@@ -1,10 +1,10 @@
 // Real processes for the scale-out tests: gateway nodes (`tsx src/server.ts`), a private
-// redis-server, and HAProxy configured from deploy/haproxy.cfg. Each is stopped with the test.
+// redis-server, and HAProxy or nginx configured from deploy/. Each is stopped with the test.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises'
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,6 +80,8 @@ export interface Node {
   child: ChildProcess
   /** Exit code or signal once the process ended; undefined while it runs. */
   exit: () => string | undefined
+  /** Everything the node logged so far (pino's JSON lines). */
+  output: () => string
   kill: () => Promise<void>
   get: (path: string) => Promise<{ status: number, body: any }>
   publish: (body: unknown) => Promise<{ status: number, body: any }>
@@ -112,6 +114,8 @@ export async function startNode (t: Teardown, name: string, opts: NodeOptions): 
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']
   })
   t.teardown(() => stopChild(child))
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   await waitForOutput(child, /Server listening/, `node ${name}`, 20_000)
   const url = `http://127.0.0.1:${port}`
   const request = async (path: string, init: RequestInit = {}) => {
@@ -124,6 +128,7 @@ export async function startNode (t: Teardown, name: string, opts: NodeOptions): 
     url,
     child,
     exit: () => child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode ?? undefined,
+    output: () => output,
     kill: () => stopChild(child, 'SIGKILL'),
     get: (path) => request(path, { headers: { authorization: `Bearer ${API_KEY}` } }),
     publish: (body) => request('/api/v1/publish', {
@@ -142,6 +147,17 @@ export async function startCluster (t: Teardown, names: string[], opts: NodeOpti
     return body.checks?.redis?.status?.includes(`${names.length} node(s)`) ? true : undefined
   })))
   return nodes
+}
+
+/** Which node holds the client that joined room `room` (each client joins a room of its own). */
+export async function nodeOf (nodes: Node[], room: string): Promise<Node> {
+  for (const node of nodes) {
+    if (node.exit() !== undefined) continue
+    // recipients counts the publishing node's own sockets only.
+    const { body } = await node.publish({ room, event: 'probe' })
+    if (body.recipients === 1) return node
+  }
+  throw new Error(`no node holds room ${room}`)
 }
 
 export interface Redis {
@@ -165,31 +181,94 @@ export async function startRedis (t: Teardown): Promise<Redis> {
 
 export interface LoadBalancer { url: string }
 
-/** HAProxy from deploy/haproxy.cfg, listening on a free port, with `nodes` as its upstreams. */
-export async function startHaproxy (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+/**
+ * A deploy/ template as a test runs it: the lines between each `# <name>:start` and `# <name>:end`
+ * pair replaced by `blocks[name]` (given the shipped lines, if a function), and the line matching
+ * `pattern` by `line`. Throws when one is missing rather than run a config that differs from the
+ * shipped one unnoticed.
+ */
+function fillTemplate (file: string, template: string, blocks: Blocks, [pattern, line]: [RegExp, string]): string {
+  let config = template
+  for (const [name, body] of Object.entries(blocks)) {
+    const markers = new RegExp(`^( *)# ${name}:start\\n([\\s\\S]*?)^ *# ${name}:end$`, 'm')
+    const match = markers.exec(config)
+    if (!match) throw new Error(`${file} lacks the "# ${name}:start" and "# ${name}:end" markers`)
+    const [, indent = '', shipped = ''] = match
+    const lines = typeof body === 'function' ? body(shipped.trim().split('\n').map((l) => l.trim())) : body
+    config = config.replace(markers, () => [`# ${name}:start`, ...lines, `# ${name}:end`].map((l) => indent + l).join('\n'))
+  }
+  if (!pattern.test(config)) throw new Error(`${file} has no line matching ${pattern}`)
+  return config.replace(pattern, () => line)
+}
+
+type Blocks = Record<string, string[] | ((shipped: string[]) => string[])>
+
+interface ProxySpec {
+  bin: string
+  /** Its config's template, in deploy/. */
+  template: string
+  /** The lines for each marker pair of the template. */
+  blocks: Blocks
+  /** The template's listening line, and the one that listens on `port` instead. */
+  listen: [RegExp, (port: number) => string]
+  args: (config: string, dir: string) => string[]
+}
+
+/** A load balancer configured from a deploy/ template, on a free port, in a temp directory of its own. */
+async function startProxy (t: Teardown, spec: ProxySpec): Promise<LoadBalancer> {
   const port = await freePort()
-  const template = await readFile(join(ROOT, 'deploy/haproxy.cfg'), 'utf8')
-  const upstreams = nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check cookie ${n.name}`).join('\n')
-  const config = template
-    .replace(/bind \*:\d+/, `bind 127.0.0.1:${port}`)
-    .replace(/( *# upstreams:start\n)[\s\S]*?( *# upstreams:end)/, `$1${upstreams}\n$2`)
-  if (!config.includes(`127.0.0.1:${nodes[0]!.port}`)) throw new Error('deploy/haproxy.cfg lacks the "# upstreams:start/end" markers')
-  const dir = await mkdtemp(join(tmpdir(), 'sg-haproxy-'))
-  const file = join(dir, 'haproxy.cfg')
+  const template = await readFile(join(ROOT, 'deploy', spec.template), 'utf8')
+  const config = fillTemplate(`deploy/${spec.template}`, template, spec.blocks, [spec.listen[0], spec.listen[1](port)])
+  const dir = await mkdtemp(join(tmpdir(), `sg-${spec.bin}-`))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, spec.template)
   await writeFile(file, config)
   // Debian puts it in /usr/sbin, which a non-root PATH may lack.
-  const bin = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy'
-  const child = spawn(bin, ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const bin = existsSync(`/usr/sbin/${spec.bin}`) ? `/usr/sbin/${spec.bin}` : spec.bin
+  const child = spawn(bin, spec.args(file, dir), { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  t.teardown(() => stopChild(child))
-  await waitFor('haproxy to listen', () => new Promise<true | undefined>((resolve, reject) => {
-    if (child.exitCode !== null) return reject(new Error(`haproxy exited (${child.exitCode}): ${output}`))
+  // SIGTERM: nginx's master passes it on to its workers, which SIGKILL would leave holding the port.
+  t.teardown(() => stopChild(child, 'SIGTERM'))
+  await waitFor(`${spec.bin} to listen`, () => new Promise<true | undefined>((resolve, reject) => {
+    if (child.exitCode !== null) return reject(new Error(`${spec.bin} exited (${child.exitCode}): ${output}`))
     const socket = connect(port, '127.0.0.1')
     socket.once('connect', () => { socket.destroy(); resolve(true) })
     socket.once('error', () => resolve(undefined))
   }), 5000)
   return { url: `http://127.0.0.1:${port}` }
+}
+
+/** HAProxy from deploy/haproxy.cfg, with `nodes` as its upstreams. */
+export function startHaproxy (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+  return startProxy(t, {
+    bin: 'haproxy',
+    template: 'haproxy.cfg',
+    blocks: { upstreams: nodes.map((n) => `server ${n.name} 127.0.0.1:${n.port} check cookie ${n.name}`) },
+    listen: [/bind \*:\d+/, (port) => `bind 127.0.0.1:${port}`],
+    args: (file) => ['-db', '-f', file]
+  })
+}
+
+/**
+ * nginx from deploy/nginx.conf, with `nodes` as its upstreams: in the foreground, logging errors
+ * to stderr, its pid and temp files in its directory (`-p`), so it needs no privileges.
+ */
+export function startNginx (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+  return startProxy(t, {
+    bin: 'nginx',
+    template: 'nginx.conf',
+    blocks: {
+      // As root, nginx would run its workers as nobody, who cannot enter the 0700 temp directory.
+      process: [...(process.getuid?.() === 0 ? ['user root;'] : []), 'daemon off;', 'pid nginx.pid;', 'error_log stderr;'],
+      files: ['access_log off;', ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${kind};`)],
+      // The shipped server line's parameters (max_fails, fail_timeout), with a local address.
+      upstreams: ([server]) => nodes.map((n) => server!.replace(/^server \S+/, `server 127.0.0.1:${n.port}`))
+    },
+    listen: [/listen \d+;/, (port) => `listen 127.0.0.1:${port};`],
+    // -e: where nginx logs before it has read the config (other builds default to a file in /var/log).
+    args: (file, dir) => ['-c', file, '-p', dir, '-e', 'stderr']
+  })
 }
 
 /** The value of one series (no labels, or the given label text) in a Prometheus text page. */

@@ -3,18 +3,7 @@
 import t from 'tap'
 import { connectClient, nextEvent } from '../../src/testing.js'
 import type { GatewayClient } from '../../src/client.js'
-import { metricsOf, metricValue, SHARED_REDIS, startCluster, startHaproxy, uniquePrefix, waitFor, type Node } from './helpers.js'
-
-/** Which node holds the client that joined room `room` (each client joins a room of its own). */
-async function nodeOf (nodes: Node[], room: string): Promise<Node> {
-  for (const node of nodes) {
-    if (node.exit() !== undefined) continue
-    // recipients counts the publishing node's own sockets only.
-    const { body } = await node.publish({ room, event: 'probe' })
-    if (body.recipients === 1) return node
-  }
-  throw new Error(`no node holds room ${room}`)
-}
+import { metricsOf, metricValue, nodeOf, SHARED_REDIS, startCluster, startHaproxy, uniquePrefix, waitFor } from './helpers.js'
 
 t.test('polling clients behind the sticky load balancer', async (t) => {
   const nodes = await startCluster(t, ['node-a', 'node-b', 'node-c'], {
