@@ -141,7 +141,9 @@ export const ConfigSchema = Type.Object({
     description: 'Hard deadline from SIGTERM to process exit'
   }),
   trustProxy: setting(flag(false), {
-    env: 'TRUST_PROXY', expected: 'true or false', description: 'Trust X-Forwarded-* headers from a load balancer'
+    env: 'TRUST_PROXY',
+    expected: 'true or false',
+    description: 'Trust X-Forwarded-* headers from a load balancer that sets them (not appends): a client\'s address in HTTP and admin UI logs is then X-Forwarded-For\'s first entry (false: the TCP peer\'s; the header is ignored)'
   }),
   demoPage: setting(flag(true), {
     env: 'DEMO_PAGE', expected: 'true or false', description: 'Serve the demo chat page at /'

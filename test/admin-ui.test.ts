@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import bcrypt from 'bcryptjs'
-import { io as ioc, type Socket } from 'socket.io-client'
+import { io as ioc, type ManagerOptions, type Socket } from 'socket.io-client'
 import t, { type Test } from 'tap'
 import { Server } from 'socket.io'
 import { instrumentAdmin, type InstrumentOptions } from '../src/admin/instrument.js'
@@ -50,8 +50,8 @@ t.before(async () => { hash = await bcrypt.hash(PASSWORD, 4) })
 interface AdminConfig { supportedFeatures: string[] }
 
 /** Connects to the admin namespace and resolves with the `config` admin-ui sends first. */
-async function connectAdmin (t: Test, gw: TestGateway, auth: Record<string, string>): Promise<{ admin: Socket, config: AdminConfig }> {
-  const admin = ioc(`${gw.url}/admin`, { auth, transports: ['websocket'], reconnection: false, forceNew: true })
+async function connectAdmin (t: Test, gw: TestGateway, auth: Record<string, string>, opts: Partial<ManagerOptions> = {}): Promise<{ admin: Socket, config: AdminConfig }> {
+  const admin = ioc(`${gw.url}/admin`, { auth, transports: ['websocket'], reconnection: false, forceNew: true, ...opts })
   t.teardown(() => { admin.disconnect() })
   const config = await new Promise<AdminConfig>((resolve, reject) => {
     admin.once('config', resolve)
@@ -309,6 +309,35 @@ t.test('operator actions are performed, logged as audit lines without payloads, 
 
   t.notMatch(JSON.stringify(logs.lines), 'payload-value', 'payloads are never logged')
   t.same(gw.app.adminUi.actions, { disconnect: 1, join: 1, leave: 1, emit: 1 })
+})
+
+t.test('the address in audit and refused-login lines', async (t) => {
+  // What a client sends through no proxy, or through one that appends: its claim comes first.
+  const forwarded = { 'x-forwarded-for': '203.0.113.7, 198.51.100.2' }
+
+  /** The addresses one gateway logs for a client sending `forwarded`: an admin action, a refused login, an HTTP request. */
+  async function loggedAddresses (t: Test, trustProxy: boolean) {
+    const logs = captureLogs()
+    const gw = await startGateway(t, { logger: logs.logger, adminPasswordHash: hash, trustProxy } as GatewayOptions)
+    const { admin } = await connectAdmin(t, gw, { username: 'admin', password: PASSWORD }, { extraHeaders: forwarded })
+    admin.emit('join', '/', 'ops-red')
+    await t.rejects(connectAdmin(t, gw, { username: 'admin', password: 'nope' }, { extraHeaders: forwarded }), { message: 'invalid credentials' })
+    await (await fetch(`${gw.url}/no-such-route`, { headers: forwarded })).arrayBuffer()
+    const [action, refused, request] = await Promise.all([
+      logs.waitFor((l) => l.msg === 'admin action'),
+      logs.waitFor((l) => l.msg.startsWith('admin UI login refused')),
+      logs.waitFor((l) => (l.req as { url?: string } | undefined)?.url === '/no-such-route')
+    ])
+    return { action: action.address, refused: refused.address, request: (request.req as { remoteAddress: string }).remoteAddress }
+  }
+
+  t.test('with TRUST_PROXY, X-Forwarded-For\'s first entry, as Fastify logs HTTP requests', async (t) => {
+    t.same(await loggedAddresses(t, true), { action: '203.0.113.7', refused: '203.0.113.7', request: '203.0.113.7' })
+  })
+
+  t.test('without it, the TCP peer: a client cannot choose the address it is logged with', async (t) => {
+    t.same(await loggedAddresses(t, false), { action: '127.0.0.1', refused: '127.0.0.1', request: '127.0.0.1' })
+  })
 })
 
 t.test('instrumentAdmin', async (t) => {

@@ -4,6 +4,7 @@
 // logged: an `emit` carries whatever the operator typed, possibly user data.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Namespace, Server } from 'socket.io'
+import { clientAddress } from '../realtime/address.js'
 
 export const ADMIN_ACTIONS = ['disconnect', 'join', 'leave', 'emit'] as const
 export type AdminAction = typeof ADMIN_ACTIONS[number]
@@ -18,6 +19,8 @@ export interface AuditOptions {
   log: FastifyBaseLogger
   /** admin-ui registers no action handlers then; a packet asking for one was crafted by hand. */
   readonly: boolean
+  /** TRUST_PROXY: the operator's address is then X-Forwarded-For's, as in HTTP logs. */
+  trustProxy: boolean
   onAction: (action: AdminAction) => void
 }
 
@@ -49,9 +52,9 @@ function describe (io: Server, action: AdminAction, args: unknown[]): Line | str
   return line
 }
 
-export function auditAdminActions (adminNsp: Namespace, { io, log, readonly, onAction }: AuditOptions): void {
+export function auditAdminActions (adminNsp: Namespace, { io, log, readonly, trustProxy, onAction }: AuditOptions): void {
   adminNsp.on('connection', (socket) => {
-    const by = { adminSocketId: socket.id, address: socket.handshake.address }
+    const by = { adminSocketId: socket.id, address: clientAddress(socket, trustProxy) }
     socket.use(([event, ...args], next) => {
       const action = BY_EVENT[event]
       if (action === undefined) return next()

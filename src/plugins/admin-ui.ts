@@ -12,6 +12,7 @@ import { adminCredentials } from '../admin/credentials.js'
 import { registerAdminMetrics } from '../admin/metrics.js'
 import { instrumentAdmin } from '../admin/instrument.js'
 import { offeredCredentials } from '../admin/logins.js'
+import { clientAddress } from '../realtime/address.js'
 
 /** The admin UI's own namespace: metrics of user-facing connections leave it out. */
 export const ADMIN_NAMESPACE = '/admin'
@@ -76,7 +77,7 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       // A stale session id after a restart is refused too; only password attempts count.
       if (!offeredCredentials(socket)) return
       stats.loginFailures++
-      app.log.warn({ address: socket.handshake.address }, 'admin UI login refused: wrong user name or password')
+      app.log.warn({ address: clientAddress(socket, config.trustProxy) }, 'admin UI login refused: wrong user name or password')
     },
     onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a login or a page update') }
   })
@@ -85,6 +86,7 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     io,
     log: app.log,
     readonly: config.adminReadonly,
+    trustProxy: config.trustProxy,
     onAction: (action) => { stats.actions[action]++ }
   })
 

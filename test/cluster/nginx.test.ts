@@ -1,6 +1,7 @@
 // Behind deploy/nginx.conf: ip_hash keeps each polling client on one node by its address,
 // WebSocket upgrades pass through, the client's address reaches the gateway in X-Forwarded-For,
 // and a killed node's clients fail over to the others.
+import bcrypt from 'bcryptjs'
 import t, { type Test } from 'tap'
 import { Agent, get, type IncomingMessage } from 'node:http'
 import { connectClient, nextEvent } from '../../src/testing.js'
@@ -35,7 +36,10 @@ async function failover (t: Test, victim: Node, orphans: GatewayClient[]): Promi
 
 t.test('clients behind nginx (ip_hash)', async (t) => {
   const nodes = await startCluster(t, ['node-a', 'node-b', 'node-c'], {
-    redisUrl: SHARED_REDIS, prefix: uniquePrefix(), env: { TRUST_PROXY: 'true' }
+    redisUrl: SHARED_REDIS,
+    prefix: uniquePrefix(),
+    // The admin UI for its refused-login line, the one Socket.IO-side log with an address.
+    env: { TRUST_PROXY: 'true', ADMIN_UI: 'true', ADMIN_PASSWORD_HASH: await bcrypt.hash('correct horse battery staple', 4) }
   })
   const lb = await startNginx(t, nodes)
   const clients: GatewayClient[] = []
@@ -86,6 +90,17 @@ t.test('clients behind nginx (ip_hash)', async (t) => {
       return lines.length > 0 ? lines.map((l) => JSON.parse(l).req.remoteAddress) : undefined
     }, 2000)
     t.same(seen, ['127.0.8.1'])
+  })
+
+  await t.test('Socket.IO sees it too: a refused admin login is logged with the client\'s address, not the one it sent', async (t) => {
+    await t.rejects(connectClient(t, lb, {
+      nsp: '/admin', auth: { username: 'admin', password: 'wrong' }, extraHeaders: { 'x-forwarded-for': '203.0.113.9' }, ...from('127.0.9.1')
+    }), { message: 'invalid credentials' })
+    const seen = await waitFor('the refusal in a node\'s log', () => {
+      const lines = nodes.flatMap((n) => n.output().split('\n')).filter((l) => l.includes('admin UI login refused'))
+      return lines.length > 0 ? lines.map((l) => JSON.parse(l).address) : undefined
+    }, 2000)
+    t.same(seen, ['127.0.9.1'])
   })
 
   await t.test('a node nginx has not seen fail yet: the first request to it is passed to another node', async (t) => {
