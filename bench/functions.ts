@@ -2,14 +2,17 @@
 // bench/instructions.ts keeps in CALLGRIND_DIR. callgrind knows V8's JIT code only by address;
 // each server also wrote a map of its JIT code (--perf-basic-prof, kept next to its callgrind
 // files), which names it. Instructions are summed over the processes of a variant and divided
-// by their acks.
+// by their acks. EVENT picks another of callgrind's counts than instructions (Ir): with
+// VALGRIND_ARGS="--cache-sim=yes --branch-sim=yes", D1mr/D1mw (L1 data misses), ILmr/DLmr/DLmw
+// (last-level misses), I1mr, Bcm/Bim (mispredicted conditional and indirect branches).
 //   VARIANTS=off,on CALLGRIND_DIR=/tmp/cg node --import tsx bench/instructions.ts
-//   node --import tsx bench/functions.ts /tmp/cg [a=off] [b=on] [rows=30]
+//   [EVENT=Ir] node --import tsx bench/functions.ts /tmp/cg [a=off] [b=on] [rows=30]
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 const [dir, a = 'off', b = 'on', rows = '30'] = process.argv.slice(2)
+const event = process.env.EVENT ?? 'Ir'
 if (!dir) {
   console.error('usage: node --import tsx bench/functions.ts <CALLGRIND_DIR> [a=off] [b=on] [rows=30]')
   process.exit(2)
@@ -42,7 +45,7 @@ function nameAt (codes: Code[], address: number): string | undefined {
   return found >= 0 && address < codes[found]!.end ? codes[found]!.name : undefined
 }
 
-/** Instructions per echo by function, over every process of `variant`. */
+/** Events (instructions by default) per echo by function, over every process of `variant`. */
 function perEcho (variant: string): Map<string, number> {
   const totals = new Map<string, number>()
   let acks = 0
@@ -55,7 +58,7 @@ function perEcho (variant: string): Map<string, number> {
     acks += Number(readFileSync(join(dir!, `${p}.acks`), 'utf8'))
     const codes = codeMap(join(dir!, `${p}.map`))
     for (const file of readdirSync(dir!).filter((f) => f.startsWith(`${p}.cg`))) {
-      const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', join(dir!, file)], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', `--show=${event}`, `--sort=${event}`, join(dir!, file)], { encoding: 'utf8', maxBuffer: 64 << 20 })
       for (const line of out.split('\n')) {
         const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*)$/.exec(line)
         if (!m || !(m[2]!.includes(':'))) continue
@@ -75,8 +78,9 @@ const rb = perEcho(b)
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((x, y) => x + y, 0)
 const diffs = [...new Set([...ra.keys(), ...rb.keys()])].map((name) => ({ name, a: ra.get(name) ?? 0, b: rb.get(name) ?? 0 }))
 diffs.sort((x, y) => (y.b - y.a) - (x.b - x.a))
-const fmt = (n: number): string => n.toFixed(0).padStart(7)
-console.log(`instructions per echo: ${a} ${Math.round(sum(ra))}, ${b} ${Math.round(sum(rb))} (${b} - ${a}: ${Math.round(sum(rb) - sum(ra))})`)
+// Misses per echo are small numbers: two decimals.
+const fmt = (n: number): string => n.toFixed(event === 'Ir' ? 0 : 2).padStart(7)
+console.log(`${event === 'Ir' ? 'instructions' : event} per echo: ${a} ${fmt(sum(ra)).trim()}, ${b} ${fmt(sum(rb)).trim()} (${b} - ${a}: ${fmt(sum(rb) - sum(ra)).trim()})`)
 console.log(`${'b - a'.padStart(7)} ${a.padStart(7)} ${b.padStart(7)}  function`)
 // The largest increases, then the largest decreases.
 const top = Number(rows)

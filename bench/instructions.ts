@@ -6,7 +6,9 @@
 // (system calls, ~35 % of an echo's CPU time here), so it overstates a relative cost by about
 // that much; and it counts instructions, not what they cost: the same
 // +2.1 % of metrics came with -6.3 % throughput from dist/ and -10.6 % from src/ through tsx
-// (bench/gateway.ts, bench/RESULTS.md).
+// (bench/gateway.ts, bench/RESULTS.md). Much of the difference is cache misses: an echo's code
+// does not fit in L1i, and metrics add proportionally more misses than instructions, which
+// VALGRIND_ARGS="--cache-sim=yes --branch-sim=yes" counts (simulated; bench/RESULTS.md).
 //
 // Each variant runs in PROCESSES processes, one of each variant at a time (servers on core 0,
 // their load generators on core 1); each server is warmed up, then counted while it answers.
@@ -16,7 +18,9 @@
 // but plain-fresh that GC before it is loaded.)
 // CALLGRIND_DIR=<dir> keeps the callgrind files there, with each process's ack count and the map
 // of its JIT code: bench/functions.ts then says per function where the instructions of an echo go.
-//   [PROCESSES=3] [VARIANTS=plain,off,on] [CALLGRIND_DIR=<dir>] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
+// VALGRIND_ARGS adds callgrind options, e.g. "--cache-sim=yes --branch-sim=yes" to count
+// simulated cache misses and mispredicted branches too (bench/functions.ts EVENT=…).
+//   [PROCESSES=3] [VARIANTS=plain,off,on] [CALLGRIND_DIR=<dir>] [VALGRIND_ARGS=…] node --import tsx bench/instructions.ts [warm-up s=40] [counted s=40]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -31,6 +35,7 @@ const [warmUp = 40, counted = 40] = process.argv.slice(2).map(Number)
 const processes = Number(process.env.PROCESSES ?? 3)
 const variants = (process.env.VARIANTS ?? 'plain,off,on').split(',')
 const keep = process.env.CALLGRIND_DIR
+const valgrindArgs = (process.env.VALGRIND_ARGS ?? '').split(' ').filter(Boolean)
 if (keep) mkdirSync(keep, { recursive: true })
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'socketgate-instructions-'))
 const children = new Set<ChildProcess>()
@@ -74,7 +79,7 @@ async function measure (variant: string, n: number): Promise<number> {
   // Kept files get the server's map of its JIT code (/tmp/perf-<pid>.map), and V8's log, which
   // that flag turns on, goes there too rather than into the working directory.
   const names = keep ? ['--perf-basic-prof', `--logfile=${out}.v8.log`, '--no-logfile-per-isolate'] : []
-  const server = start('0', ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}.cg`,
+  const server = start('0', ['valgrind', '--tool=callgrind', ...valgrindArgs, '--instr-atstart=no', `--callgrind-out-file=${out}.cg`,
     process.execPath, ...SERVER_FLAGS, ...names, '--import', 'tsx', script('echo-server.ts'), variant])
   const port = (await server.line('READY ')).split(' ')[1]!
   const load = start('1', [process.execPath, '--import', 'tsx', script('load.ts'), port, '50', '4', String(warmUp + counted + 60)])
