@@ -9,6 +9,9 @@ import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+import type { GatewayClient } from '../../src/client.js'
+import { nextEvent } from '../../src/testing.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SHARED_REDIS = 'redis://127.0.0.1:6379'
@@ -158,6 +161,23 @@ export async function nodeOf (nodes: Node[], room: string): Promise<Node> {
     if (body.recipients === 1) return node
   }
   throw new Error(`no node holds room ${room}`)
+}
+
+/**
+ * Behind a sticky load balancer: three chat messages reach every client (client `i` has joined
+ * room `client-<i>`), and afterwards each is still on the node it started on (`homes`), its
+ * session intact (`unexpected` collects disconnects): a request on the wrong node would end it.
+ */
+export async function staysOnItsNode (t: Test, nodes: Node[], clients: GatewayClient[], homes: Node[], unexpected: readonly string[]): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const all = clients.map((c) => nextEvent<[{ content: string }]>(c, 'message:new', 3000))
+    const ack = await clients[round]!.timeout(3000).emitWithAck('message:send', { content: `round ${round}` })
+    t.equal(ack.ok, true)
+    for (const [msg] of await Promise.all(all)) t.equal(msg.content, `round ${round}`)
+  }
+  const again = await Promise.all(clients.map((_c, i) => nodeOf(nodes, `client-${i}`)))
+  t.same(again.map((n) => n.name), homes.map((n) => n.name), 'every client is still on the node it started on')
+  t.same(unexpected, [], 'no client lost its session (a request on the wrong node would end it)')
 }
 
 export interface Redis {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { connectClient, nextEvent } from '../../src/testing.js'
 import type { GatewayClient } from '../../src/client.js'
-import { metricsOf, metricValue, nodeOf, SHARED_REDIS, startCluster, startHaproxy, uniquePrefix, waitFor } from './helpers.js'
+import { metricsOf, metricValue, nodeOf, SHARED_REDIS, startCluster, startHaproxy, staysOnItsNode, uniquePrefix, waitFor } from './helpers.js'
 
 t.test('polling clients behind the sticky load balancer', async (t) => {
   const nodes = await startCluster(t, ['node-a', 'node-b', 'node-c'], {
@@ -25,17 +25,7 @@ t.test('polling clients behind the sticky load balancer', async (t) => {
   const homes = await Promise.all(clients.map((_c, i) => nodeOf(nodes, `client-${i}`)))
   t.equal(new Set(homes.map((n) => n.name)).size, 3, 'new sessions are spread over the three nodes')
 
-  await t.test('each polling client stays on its node across many requests and works end to end', async (t) => {
-    for (let round = 0; round < 3; round++) {
-      const all = clients.map((c) => nextEvent<[{ content: string }]>(c, 'message:new', 3000))
-      const ack = await clients[round]!.timeout(3000).emitWithAck('message:send', { content: `round ${round}` })
-      t.equal(ack.ok, true)
-      for (const [msg] of await Promise.all(all)) t.equal(msg.content, `round ${round}`)
-    }
-    const again = await Promise.all(clients.map((_c, i) => nodeOf(nodes, `client-${i}`)))
-    t.same(again.map((n) => n.name), homes.map((n) => n.name), 'every client is still on the node it started on')
-    t.same(unexpected, [], 'no client lost its session (a request on the wrong node would end it)')
-  })
+  await t.test('each polling client stays on its node across many requests and works end to end', (t) => staysOnItsNode(t, nodes, clients, homes, unexpected))
 
   await t.test('a node killed with SIGKILL: its clients reconnect through the load balancer and recover missed messages', async (t) => {
     const victim = homes[0]!

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap'
 import { Agent, get, type IncomingMessage } from 'node:http'
 import { connectClient, nextEvent } from '../../src/testing.js'
 import type { ClientOptions, GatewayClient } from '../../src/client.js'
-import { API_KEY, nodeOf, SHARED_REDIS, startCluster, startNginx, uniquePrefix, waitFor, type Node } from './helpers.js'
+import { API_KEY, nodeOf, SHARED_REDIS, startCluster, startNginx, staysOnItsNode, uniquePrefix, waitFor, type Node } from './helpers.js'
 
 /**
  * Client options whose connections leave from `address`: ip_hash hashes the client's address,
@@ -55,17 +55,7 @@ t.test('clients behind nginx (ip_hash)', async (t) => {
   t.same([...new Set(homes.map((n) => n.name))].sort(), ['node-a', 'node-b'], 'clients from five /24 networks are spread over two nodes')
   t.equal(homes[5], homes[0], '127.0.1.2 lands on the node of 127.0.1.1 (same /24)')
 
-  await t.test('each polling client stays on its node across many requests and works end to end', async (t) => {
-    for (let round = 0; round < 3; round++) {
-      const all = clients.map((c) => nextEvent<[{ content: string }]>(c, 'message:new', 3000))
-      const ack = await clients[round]!.timeout(3000).emitWithAck('message:send', { content: `round ${round}` })
-      t.equal(ack.ok, true)
-      for (const [msg] of await Promise.all(all)) t.equal(msg.content, `round ${round}`)
-    }
-    const again = await Promise.all(clients.map((_c, i) => nodeOf(nodes, `client-${i}`)))
-    t.same(again.map((n) => n.name), homes.map((n) => n.name), 'every client is still on the node it started on')
-    t.same(unexpected, [], 'no client lost its session (a request on the wrong node would end it)')
-  })
+  await t.test('each polling client stays on its node across many requests and works end to end', (t) => staysOnItsNode(t, nodes, clients, homes, unexpected))
 
   const ws = await connectClient(t, lb, { transports: ['polling', 'websocket'], ...RECONNECT, ...from(WEBSOCKET) })
 
