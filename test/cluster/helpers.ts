@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises'
+import { get, type IncomingMessage } from 'node:http'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -178,6 +179,25 @@ export async function staysOnItsNode (t: Test, nodes: Node[], clients: GatewayCl
   const again = await Promise.all(clients.map((_c, i) => nodeOf(nodes, `client-${i}`)))
   t.same(again.map((n) => n.name), homes.map((n) => n.name), 'every client is still on the node it started on')
   t.same(unexpected, [], 'no client lost its session (a request on the wrong node would end it)')
+}
+
+/**
+ * A request through `lb` from `address` claiming, in its own X-Forwarded-For, to come from
+ * 203.0.113.9; resolves with the client address each node logged for it (Fastify's request.ip,
+ * which TRUST_PROXY takes from X-Forwarded-For: the balancer's, if it sets the header).
+ */
+export async function loggedAddresses (lb: LoadBalancer, nodes: Node[], address: string): Promise<string[]> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    get(`${lb.url}/api/v1/rooms`, {
+      localAddress: address, headers: { authorization: `Bearer ${API_KEY}`, 'x-forwarded-for': '203.0.113.9' }
+    }, resolve).once('error', reject)
+  })
+  res.resume()
+  if (res.statusCode !== 200) throw new Error(`GET /api/v1/rooms through the load balancer: ${res.statusCode}`)
+  return await waitFor('the request in a node\'s log', () => {
+    const lines = nodes.flatMap((n) => n.output().split('\n')).filter((l) => l.includes('"url":"/api/v1/rooms"'))
+    return lines.length > 0 ? lines.map((l) => (JSON.parse(l) as { req: { remoteAddress: string } }).req.remoteAddress) : undefined
+  }, 2000)
 }
 
 export interface Redis {

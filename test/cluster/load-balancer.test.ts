@@ -1,13 +1,14 @@
-// Behind the sticky load balancer of deploy/haproxy.cfg: polling clients stay on one node, and
-// when a node is killed its clients reconnect to the others and recover what they missed.
+// Behind the sticky load balancer of deploy/haproxy.cfg: polling clients stay on one node, the
+// client's address reaches the gateway in X-Forwarded-For, and when a node is killed its clients
+// reconnect to the others and recover what they missed.
 import t from 'tap'
 import { connectClient, nextEvent } from '../../src/testing.js'
 import type { GatewayClient } from '../../src/client.js'
-import { metricsOf, metricValue, nodeOf, SHARED_REDIS, startCluster, startHaproxy, staysOnItsNode, uniquePrefix, waitFor } from './helpers.js'
+import { loggedAddresses, metricsOf, metricValue, nodeOf, SHARED_REDIS, startCluster, startHaproxy, staysOnItsNode, uniquePrefix, waitFor } from './helpers.js'
 
 t.test('polling clients behind the sticky load balancer', async (t) => {
   const nodes = await startCluster(t, ['node-a', 'node-b', 'node-c'], {
-    redisUrl: SHARED_REDIS, prefix: uniquePrefix(), env: { CONNECTION_RECOVERY: 'true' }
+    redisUrl: SHARED_REDIS, prefix: uniquePrefix(), env: { CONNECTION_RECOVERY: 'true', TRUST_PROXY: 'true' }
   })
   const lb = await startHaproxy(t, nodes)
   const clients: GatewayClient[] = []
@@ -26,6 +27,10 @@ t.test('polling clients behind the sticky load balancer', async (t) => {
   t.equal(new Set(homes.map((n) => n.name)).size, 3, 'new sessions are spread over the three nodes')
 
   await t.test('each polling client stays on its node across many requests and works end to end', (t) => staysOnItsNode(t, nodes, clients, homes, unexpected))
+
+  await t.test('the gateway sees the client\'s address, not the X-Forwarded-For the client sent', async (t) => {
+    t.same(await loggedAddresses(lb, nodes, '127.0.8.1'), ['127.0.8.1'])
+  })
 
   await t.test('a node killed with SIGKILL: its clients reconnect through the load balancer and recover missed messages', async (t) => {
     const victim = homes[0]!
