@@ -58,6 +58,11 @@ function perEcho (variant: string): Map<string, number> {
     acks += Number(readFileSync(join(dir!, `${p}.acks`), 'utf8'))
     const codes = codeMap(join(dir!, `${p}.map`))
     for (const file of readdirSync(dir!).filter((f) => f.startsWith(`${p}.cg`))) {
+      const events = /^events: (.*)$/m.exec(readFileSync(join(dir!, file), 'utf8'))?.[1]?.split(' ') ?? []
+      if (!events.includes(event)) {
+        console.error(`${file} has no ${event} counts (it has ${events.join(', ')}); misses and mispredicts need VALGRIND_ARGS="--cache-sim=yes --branch-sim=yes"`)
+        process.exit(2)
+      }
       const out = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', `--show=${event}`, `--sort=${event}`, join(dir!, file)], { encoding: 'utf8', maxBuffer: 64 << 20 })
       for (const line of out.split('\n')) {
         const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*)$/.exec(line)
