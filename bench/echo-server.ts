@@ -7,7 +7,8 @@
 // been through: nextTick in use, then a full GC while idle. On Node 20 and 24 that leaves
 // nextTick on V8's slow path for good unless something keeps it fast (src/tick-shapes.ts does
 // in socketgate); `plain-fresh` skips it, a plain Socket.IO server as it is just after start.
-//   node --import tsx bench/echo-server.ts plain|plain-fresh|off|on
+// `untimed` is `on` with METRICS_HANDLER_TIMING=false.
+//   node --import tsx bench/echo-server.ts plain|plain-fresh|off|on|untimed
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
@@ -96,7 +97,8 @@ async function main (): Promise<void> {
     demoPage: false,
     adminUi: false,
     transports: ['websocket'],
-    metricsEnabled: variant === 'on'
+    metricsEnabled: variant !== 'off',
+    metricsHandlerTiming: variant !== 'untimed'
   })
   gw.io.on('connection', (socket) => { echo(socket as unknown as Socket) })
   await gw.listen({ port: 0, host: '127.0.0.1' })

@@ -123,6 +123,6 @@ for (const v of variants) {
   console.log(`${v.padEnd(6)} median ${Math.round(medians[v]!)} per ack (processes: ${each.map(Math.round).join(', ')})`)
 }
 const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
-for (const [a, b, what] of [['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io']] as const) {
+for (const [a, b, what] of [['on', 'off', 'metrics on vs off'], ['untimed', 'off', 'metrics on without handler timing vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io']] as const) {
   if (medians[a] !== undefined && medians[b] !== undefined) console.log(`${what}: ${percent(medians[a]! / medians[b]! - 1)} instructions per ack`)
 }

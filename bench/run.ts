@@ -2,7 +2,8 @@
 // system, counted only while loaded) of plain Socket.IO (just started, and after an idle full
 // GC: see echo-server.ts), socketgate with metrics off and with metrics on (servers pinned to
 // core 0, load generator to core 1, one server loaded at a time in turns, several processes of
-// each), then the /metrics render time with 0, 1 000 and 10 000 connected sockets.
+// each), then the /metrics render time with 0, 1 000 and 10 000 connected sockets. VARIANTS may
+// add `untimed`: metrics on with METRICS_HANDLER_TIMING=false.
 //   [VARIANTS=plain-fresh,plain,off,on] [PROCESSES=3] [SLICE_MS=500] [CLIENT=raw|socket.io] [SKIP_SCRAPE=1] node --import tsx bench/run.ts [seconds=10] [connections=50] [window=4]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -139,7 +140,7 @@ for (const v of variants) {
 // (whether a write has to wake it).
 const percent = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
 for (const [a, b, what] of [
-  ['on', 'off', 'metrics on vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io'],
+  ['on', 'off', 'metrics on vs off'], ['untimed', 'off', 'metrics on without handler timing vs off'], ['off', 'plain', 'socketgate off vs plain socket.io'], ['on', 'plain', 'socketgate on vs plain socket.io'],
   ['plain', 'plain-fresh', 'plain socket.io after an idle full GC vs just started']
 ] as const) {
   const ra = results[a]

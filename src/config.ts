@@ -174,6 +174,11 @@ export const ConfigSchema = Type.Object({
   metricsRoomSizeBuckets: setting(Type.String({ pattern: BUCKETS, default: '1,2,5,10,20,50,100,200,500,1000,5000,10000' }), {
     env: 'METRICS_ROOM_SIZE_BUCKETS', expected: BUCKETS_EXPECTED + ' (sockets)', description: 'Buckets of the rooms-by-size gauge'
   }),
+  metricsHandlerTiming: setting(flag(true), {
+    env: 'METRICS_HANDLER_TIMING',
+    expected: 'true or false',
+    description: 'Time client→server events with an ack (event_handler_duration_seconds); false leaves that histogram out and saves two clock reads per acked event (docs/metrics.md, "What it costs")'
+  }),
   metricsSlowClientPackets: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
     env: 'METRICS_SLOW_CLIENT_PACKETS',
     expected: 'an integer from 1 to 1000000 (packets)',

@@ -13,7 +13,8 @@ export interface Buckets {
 
 export type Catalog = ReturnType<typeof createCatalog>
 
-export function createCatalog (registry: Registry, prefix: string, buckets: Buckets) {
+/** `handlerTiming` false leaves the handler histogram out of the registry: empty, it would read as "no acked events". */
+export function createCatalog (registry: Registry, prefix: string, buckets: Buckets, handlerTiming = true) {
   const counter = (name: string, help: string, labels: string[] = []) =>
     new FastCounter(prefix + name, help, labels).register(registry)
   const histogram = (name: string, help: string, labels: string[], bounds: readonly number[]) =>
@@ -33,7 +34,7 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     heartbeat: latency('heartbeat_rtt_seconds', 'engine.io heartbeat round trip: ping sent by the server to pong received, per connection'),
     ackRtt: latency('server_ack_rtt_seconds', 'Server-to-client events with an ack (emitWithAck, timeout().emit): emit to ack received', ['namespace']),
     ackTimeouts: counter('server_ack_timeouts_total', 'Server-to-client acks that timed out (timeout().emit / emitWithAck)', ['namespace']),
-    handler: latency('event_handler_duration_seconds', 'Client-to-server events with an ack: event received to ack sent', ['namespace', 'event']),
+    handler: handlerTiming ? latency('event_handler_duration_seconds', 'Client-to-server events with an ack: event received to ack sent', ['namespace', 'event']) : undefined,
     publishHandoff: latency('publish_handoff_seconds', 'Publish API: request received to the event handed to the adapter for delivery', ['namespace']),
     // Throughput
     received: counter('events_received_total', 'Events received from clients', ['namespace', 'event']),

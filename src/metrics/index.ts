@@ -21,6 +21,8 @@ export interface MetricsOptions {
   latencyBuckets: readonly number[]
   connectionBuckets: readonly number[]
   roomSizeBuckets: readonly number[]
+  /** Time client→server events with an ack (the handler-duration histogram). @default true */
+  handlerTiming?: boolean
   /** Outbound buffer length (packets) from which a connection counts as slow. @default 100 */
   slowClientPackets: number
   /** Namespaces left out of the namespace-level series (the admin UI's: dashboards count real clients). */
@@ -42,7 +44,7 @@ export class GatewayMetrics implements MetricsApi {
   readonly #publish = new Map<string, HistogramSeries>()
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
-    this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets })
+    this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
     this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets), new Set(opts.excludeNamespaces))
     const engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
     engine.attach(io.engine)

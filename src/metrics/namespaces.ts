@@ -19,7 +19,11 @@ export class EventSlot implements AckedEvent {
   #handler?: HistogramSeries
   #errors?: CounterSeries
 
-  constructor (private readonly ns: NamespaceState, readonly event: string) {}
+  readonly timed: boolean
+
+  constructor (private readonly ns: NamespaceState, readonly event: string) {
+    this.timed = ns.catalog.handler !== undefined
+  }
 
   received (): void {
     (this.#received ??= this.ns.catalog.received.series(this.ns.label, this.event)).value++
@@ -30,8 +34,10 @@ export class EventSlot implements AckedEvent {
   }
 
   acked (receivedAt: number, response: unknown): void {
-    this.#handler ??= this.ns.catalog.handler.series(this.ns.label, this.event)
-    this.#handler.observe((performance.now() - receivedAt) / 1000)
+    if (this.timed) {
+      this.#handler ??= this.ns.catalog.handler!.series(this.ns.label, this.event)
+      this.#handler.observe((performance.now() - receivedAt) / 1000)
+    }
     if (typeof response === 'object' && response !== null && (response as { ok?: unknown }).ok === false) {
       const code = (response as { error?: { code?: unknown } }).error?.code
       ;(this.#errors ??= this.ns.catalog.eventErrors.series(this.ns.label, this.event)).value++

@@ -58,6 +58,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     latencyBuckets: parseBuckets(config.metricsLatencyBuckets),
     connectionBuckets: parseBuckets(config.metricsConnectionBuckets),
     roomSizeBuckets: parseBuckets(config.metricsRoomSizeBuckets),
+    handlerTiming: config.metricsHandlerTiming,
     slowClientPackets: config.metricsSlowClientPackets,
     // The admin UI's own sockets are operators, not clients.
     excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : []

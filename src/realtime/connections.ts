@@ -11,6 +11,8 @@ import type { GatewayNamespace } from './chat.js'
 
 /** What an observer keeps for one event name: told when an ack for it is sent. */
 export interface AckedEvent {
+  /** Whether `acked` uses `receivedAt`: the clock is read only then. */
+  readonly timed: boolean
   acked: (receivedAt: number, response: unknown) => void
 }
 /**
@@ -131,7 +133,7 @@ export class Connections {
     const entry = owed ? this.#open.get(conn) : undefined
     if (!entry && !observer) return ack
     if (entry) entry.inflight++
-    const receivedAt = observer ? performance.now() : 0
+    const receivedAt = observer?.timed === true ? performance.now() : 0
     let done = false
     // `arguments`, not rest and spread: this runs for every acked event, and V8 passes
     // `arguments` through `apply` without building an array.

@@ -84,6 +84,20 @@ t.test('acks of client events land in the handler-duration bucket their server d
   t.equal(value(s, 'socketgate_events_received_total', slow), 4)
 })
 
+t.test('with METRICS_HANDLER_TIMING=false, acked events are counted, their errors too, but not timed', async (t) => {
+  const gw = await startGateway(t, { metricsHandlerTiming: false })
+  const client = await connectClient(t, gw)
+  t.same(await client.timeout(2000).emitWithAck('room:join', 'r1'), { ok: true })
+  await client.timeout(2000).emitWithAck('room:join', '!!')
+
+  const s = await scrape(gw)
+  t.notOk(s.has('socketgate_event_handler_duration_seconds'), 'the histogram is left out, not left empty')
+  t.equal(value(s, 'socketgate_events_received_total', { namespace: '/', event: 'room:join' }), 2)
+  t.equal(value(s, 'socketgate_event_errors_total', { namespace: '/', event: 'room:join' }), 1)
+  t.equal(value(s, 'socketgate_events_refused_total', { namespace: '/', reason: 'SG_INVALID_ROOM' }), 1)
+  t.ok(s.has('socketgate_server_ack_rtt_seconds'), 'the other latency histograms stay')
+})
+
 t.test('server-to-client acks are timed, and their timeouts counted', async (t) => {
   const gw = await startGateway(t, { metricsLatencyBuckets: '0.01,0.05,2' })
   const client = await connectClient(t, gw)
