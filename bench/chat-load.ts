@@ -8,7 +8,8 @@
 // queueing (socket.io-client over long-polling is the expensive case), and says so. Given the
 // gateways' /metrics (METRICS_URL, comma-separated for several nodes), it also reports what they
 // used for the load, from their own counters: CPU (cores), messages received, local deliveries.
-// Prints a summary, then one JSON line of the same figures.
+// Prints a summary, then one JSON line of the same figures; exits 1 if a client could not connect,
+// an ack failed, a client was disconnected or a delivery was missing.
 //   [TOKEN=<jwt>] [TRANSPORT=websocket|polling] [BYTES=64] [METRICS_URL=<url>[,<url>…]] [METRICS_PREFIX=socketgate_] node --import tsx bench/chat-load.ts <url> [clients=100] [roomSize=10] [rate=1] [seconds=30]
 import { performance } from 'node:perf_hooks'
 import { createClient, type GatewayClient } from '../src/client.js'
@@ -149,6 +150,8 @@ async function connect (i: number): Promise<void> {
 }
 
 function send (m: Member): void {
+  // A client the gateway dropped (it does not reconnect) has nothing to send through.
+  if (!m.socket.connected) return
   const at = performance.now()
   const head = `${MARK}${at.toFixed(3)} `
   sent++
@@ -248,6 +251,8 @@ async function main (): Promise<void> {
     console.log(`errors: ${JSON.stringify({ connect: result.connectErrors, ack: result.ackErrors, disconnects: result.disconnects })}`)
   }
   console.log(JSON.stringify(result))
+  // For scripts and CI: anything refused, lost or dropped makes the run fail.
+  if (connectErrors.size + ackErrors.size + disconnects.size > 0 || delivered < expected) process.exitCode = 1
 }
 
 await main()

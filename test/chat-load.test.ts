@@ -91,6 +91,17 @@ t.test('with AUTH_MODE=jwt it connects with TOKEN, and reports the refusal witho
   t.match(refused.stderr, /no client connected \(SG_AUTH_REQUIRED × 2\)/)
 })
 
+t.test('a run that loses something exits 1, with what it lost in its report', async (t) => {
+  const gw = await startGateway(t)
+  // One of the three clients is cut off while they send.
+  gw.io.on('connection', (socket) => {
+    if (socket.handshake.auth.name === 'load-2') setTimeout(() => socket.disconnect(true), 500)
+  })
+  const run = await load([gw.url, '3', '1', '5', '1.5'])
+  t.equal(run.code, 1, 'the run failed')
+  t.same(report(run).disconnects, { 'io server disconnect': 1 })
+})
+
 t.test('a bad argument stops it naming the argument and what was expected', async (t) => {
   for (const [args, env, message] of [
     [[], {}, /no gateway URL given/],
