@@ -6,7 +6,7 @@
 // disconnections. Point it at a gateway and watch the dashboards (docs/monitoring.md) move.
 // It also reports its own CPU use while sending: a generator near one full core measures its own
 // queueing (socket.io-client over long-polling is the expensive case), and says so. Given the
-// gateways' /metrics (METRICS_URL, comma-separated for several nodes), it also reports what they
+// gateways' /metrics (METRICS_URL, comma-separated for several nodes), it reports what they
 // used for the load, from their own counters: CPU (cores), messages received, local deliveries.
 // Prints a summary, then one JSON line of the same figures; exits 1 if a client could not connect,
 // an ack failed, a client was disconnected or a delivery was missing.
