@@ -93,9 +93,9 @@ t.test('with AUTH_MODE=jwt it connects with TOKEN, and reports the refusal witho
 
 t.test('a run that loses something exits 1, with what it lost in its report', async (t) => {
   const gw = await startGateway(t)
-  // One of the three clients is cut off while they send.
+  // One of the three clients is cut off by its first message (after the gateway has answered it).
   gw.io.on('connection', (socket) => {
-    if (socket.handshake.auth.name === 'load-2') setTimeout(() => socket.disconnect(true), 500)
+    if (socket.handshake.auth.name === 'load-2') socket.on('message:send', () => { socket.disconnect(true) })
   })
   const run = await load([gw.url, '3', '1', '5', '1.5'])
   t.equal(run.code, 1, 'the run failed')
