@@ -19,6 +19,7 @@ export class EventSlot implements AckedEvent {
   #handler?: HistogramSeries
   #errors?: CounterSeries
 
+  /** Kept as a field, not looked up: the ack path reads it for every acked event. */
   readonly timed: boolean
 
   constructor (private readonly ns: NamespaceState, readonly event: string) {
