@@ -3,11 +3,11 @@
 import { mkdir } from 'node:fs/promises'
 import bcrypt from 'bcryptjs'
 import t from 'tap'
-import { connectClient, nextEvent, startGateway } from '../src/testing.js'
-import { openBrowser, recordPage } from './browser/chromium.js'
+import { connectClient, nextEvent, startGateway } from '../../src/testing.js'
+import { openBrowser, recordPage } from '../browser/chromium.js'
 
 const PASSWORD = 'correct horse battery staple'
-const SCREENSHOT = new URL('../test-artifacts/admin-sockets.png', import.meta.url)
+const SCREENSHOT = new URL('../../test-artifacts/admin-sockets.png', import.meta.url)
 
 t.test('an operator logs in to /admin, sees live sockets and rooms, and disconnects one socket', async (t) => {
   const gw = await startGateway(t, {
