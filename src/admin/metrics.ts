@@ -36,6 +36,12 @@ export function registerAdminMetrics (registry: Registry, prefix: string, stats:
     registers: [registry],
     collect () { this.set(stats.operators()) }
   })
+  new Gauge({
+    name: `${prefix}admin_watched`,
+    help: '1 while an operator is connected to any node (as this node knows), 0 otherwise: live admin updates are gathered only then',
+    registers: [registry],
+    collect () { this.set(stats.watched() ? 1 : 0) }
+  })
   new Counter({
     name: `${prefix}admin_cluster_messages_total`,
     help: 'Messages this node sent to the other nodes for the admin UI, by kind (none while no operator is connected anywhere)',

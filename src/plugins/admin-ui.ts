@@ -44,6 +44,8 @@ export interface AdminUiStats {
   passwordChecks: () => number
   /** Operators connected to this node now. */
   operators: () => number
+  /** Whether an operator is connected to any node, as far as this node knows (operator and production modes). */
+  watched: () => boolean
   /** Messages this node sent to the other nodes for admin purposes, by event. */
   clusterMessages: () => ReadonlyMap<string, number>
   /** Operator actions performed, by kind. */
@@ -81,6 +83,7 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     loginsThrottled: 0,
     passwordChecks: () => checker.checks,
     operators: () => adminNsp.sockets.size,
+    watched: () => adminNsp.sockets.size > 0,
     clusterMessages: () => channel.sent,
     actions: Object.fromEntries(ADMIN_ACTIONS.map((a) => [a, 0])) as Record<AdminAction, number>
   }
@@ -135,6 +138,7 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       log: app.log
     })
     stop = operators.stop
+    stats.watched = () => operators.presence.active()
   }
   app.addHook('onClose', async () => {
     stop()
