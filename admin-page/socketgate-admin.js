@@ -74,6 +74,10 @@
     const info = state.list
     if (!info) return para('Gathering the most recent sockets from every node…')
     const partial = info.complete ? '' : ' Some nodes did not answer in time: the total counts the others.'
+    if (info.shown >= info.total) {
+      return para(`All ${number.format(info.total)} sockets in the cluster are shown; new ones are added as they connect, up to ${number.format(info.limit)} (`,
+        code('ADMIN_SOCKET_LIST_MAX'), '). Search by user or socket id finds a socket on any node.' + partial)
+    }
     return para(`Showing ${number.format(info.shown)} of ${number.format(info.total)} sockets in the cluster: the most recent at login, then new ones while fewer than ${number.format(info.limit)} are shown (`,
       code('ADMIN_SOCKET_LIST_MAX'), '). Search by user or socket id to find any other, on any node.' + partial)
   }
@@ -165,6 +169,9 @@
       ]
     }
     if (where === 'sockets') return [listLine(), searchForm(), results()]
+    if (where === 'detail') {
+      return [para('Operator mode sends a socket\'s metadata only: its user and node (Data), address, transport, rooms and connection time. Its initial request\'s headers and query (cookies, tokens) are never sent, so that card stays empty.')]
+    }
     if (where === 'rooms' || where === 'clients') {
       return [listLine(), para(`This page shows the ${where} of those sockets only. Search on the Sockets page adds others.`)]
     }
