@@ -85,7 +85,7 @@ export function installLogin (nsp: Namespace, opts: LoginOptions): void {
     }
     let matches: boolean
     try {
-      matches = await opts.checker.check(offered!.password as string, auth.password)
+      matches = await opts.checker.check(offered!.password as string, auth.password, opts.throttle.isKnown(address))
     } catch (err) {
       admission.release('unchecked')
       if (!(err instanceof CheckerBusy)) throw err

@@ -1,6 +1,6 @@
 // bcrypt checks of admin passwords, off the event loop. bcryptjs is pure JavaScript: one check at
 // cost 12 is ~0.3 s of CPU, which on the main thread stalls every client of the gateway. Here the
-// checks run one after another on one worker thread, and the queue in front of it is bounded:
+// checks run one after another on one worker thread, and the queues in front of it are bounded:
 // at most one core is ever spent on passwords, and a full queue refuses at once.
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
@@ -22,16 +22,23 @@ export class CheckerBusy extends Error {
   }
 }
 
+interface Job { id: number, password: string, hash: string }
 interface Pending { resolve: (ok: boolean) => void, reject: (err: Error) => void }
 
 export interface CheckerOptions {
-  /** Checks waiting or running at most; more are refused with CheckerBusy. @default 16 */
+  /** Checks waiting at most, per lane (besides the one running); more are refused with CheckerBusy. @default 16 */
   maxPending?: number
 }
 
+/**
+ * Two lanes: `priority` (addresses an operator logged in from before) is served first, so a flood
+ * from many addresses delays a known operator by one check at most, not by the whole queue.
+ */
 export class PasswordChecker {
   readonly #maxPending: number
   readonly #pending = new Map<number, Pending>()
+  readonly #lanes: { priority: Job[], normal: Job[] } = { priority: [], normal: [] }
+  #running: Job | undefined
   #worker: Worker | undefined
   #nextId = 0
   #closed = false
@@ -47,15 +54,15 @@ export class PasswordChecker {
   }
 
   /** Resolves with whether `password` matches the bcrypt `hash`; never throws for a bad hash (false). */
-  check (password: string, hash: string): Promise<boolean> {
+  check (password: string, hash: string, priority = false): Promise<boolean> {
     if (this.#closed) return Promise.reject(new Error('the password checker is closed'))
-    if (this.#pending.size >= this.#maxPending) return Promise.reject(new CheckerBusy())
-    const worker = this.#start()
+    const lane = priority ? this.#lanes.priority : this.#lanes.normal
+    if (lane.length >= this.#maxPending) return Promise.reject(new CheckerBusy())
     const id = this.#nextId++
-    this.checks++
     return new Promise<boolean>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
-      worker.postMessage({ id, password, hash })
+      lane.push({ id, password, hash })
+      this.#next()
     })
   }
 
@@ -67,6 +74,16 @@ export class PasswordChecker {
     if (worker) await worker.terminate()
   }
 
+  /** One job at a time on the worker: the lanes decide what runs next. */
+  #next (): void {
+    if (this.#running !== undefined || this.#closed) return
+    const job = this.#lanes.priority.shift() ?? this.#lanes.normal.shift()
+    if (job === undefined) return
+    this.#running = job
+    this.checks++
+    this.#start().postMessage(job)
+  }
+
   #start (): Worker {
     if (this.#worker) return this.#worker
     const bcrypt = createRequire(import.meta.url).resolve('bcryptjs')
@@ -76,9 +93,10 @@ export class PasswordChecker {
     worker.unref()
     worker.on('message', ({ id, ok }: { id: number, ok: boolean }) => {
       const pending = this.#pending.get(id)
-      if (!pending) return
       this.#pending.delete(id)
-      pending.resolve(ok)
+      this.#running = undefined
+      pending?.resolve(ok)
+      this.#next()
     })
     const lost = (err: Error): void => {
       if (this.#worker !== worker) return
@@ -94,5 +112,8 @@ export class PasswordChecker {
   #fail (err: Error): void {
     for (const { reject } of this.#pending.values()) reject(err)
     this.#pending.clear()
+    this.#lanes.priority = []
+    this.#lanes.normal = []
+    this.#running = undefined
   }
 }

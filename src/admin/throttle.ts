@@ -1,7 +1,8 @@
 // Per-address login throttling with exponential backoff. An address gets a few free wrong
 // attempts; after that each wrong one doubles the wait before the next may even be checked, up to
 // a ceiling. Only one attempt per address is checked at a time, so one address can never hold more
-// than one slot of the password checker. A successful login forgets the address.
+// than one slot of the password checker. A successful login forgets the address's failures and
+// remembers it as an operator's for a week: its next checks jump the queue.
 
 export interface ThrottleOptions {
   /** Wrong attempts an address may make back to back. */
@@ -24,6 +25,10 @@ interface Entry {
   checking: boolean
 }
 
+/** Addresses remembered as an operator's, and for how long. */
+const KNOWN_MAX = 1000
+const KNOWN_MS = 7 * 24 * 3600_000
+
 /** How a checked attempt ended; `unchecked` (the checker was busy or failed) costs the address nothing. */
 export type Outcome = 'success' | 'failure' | 'unchecked'
 
@@ -33,6 +38,8 @@ export type Admission =
 
 export class LoginThrottle {
   readonly #entries = new Map<string, Entry>()
+  /** Addresses an operator logged in from, and when last: their checks go first (password-checker.ts). */
+  readonly #known = new Map<string, number>()
   readonly #free: number
   readonly #base: number
   readonly #max: number
@@ -82,6 +89,9 @@ export class LoginThrottle {
         if (outcome === 'unchecked') return
         if (outcome === 'success') {
           if (this.#entries.get(address) === held) this.#entries.delete(address)
+          this.#known.delete(address)
+          this.#known.set(address, this.#now())
+          if (this.#known.size > KNOWN_MAX) this.#known.delete(this.#known.keys().next().value!)
           return
         }
         held.failures++
@@ -89,6 +99,12 @@ export class LoginThrottle {
         held.blockedUntil = held.lastFailure + this.waitAfter(held.failures)
       }
     }
+  }
+
+  /** Did an operator log in from `address` in the last KNOWN_MS? */
+  isKnown (address: string): boolean {
+    const at = this.#known.get(address)
+    return at !== undefined && this.#now() - at < KNOWN_MS
   }
 
   /** How long an address waits after its `failures`-th wrong attempt in a row. */

@@ -48,12 +48,16 @@ t.test('LoginThrottle', async (t) => {
     t.equal(th.admit('198.51.100.1').ok, true, 'after the wait, one more attempt')
   })
 
-  t.test('one attempt per address at a time; a success forgets the address', async (t) => {
+  t.test('one attempt per address at a time; a success forgets its failures and makes it known for a week', async (t) => {
     const th = throttle()
+    t.equal(th.isKnown('198.51.100.2'), false)
     const first = th.admit('198.51.100.2')
     t.match(th.admit('198.51.100.2'), { ok: false, reason: 'in flight' })
     if (first.ok) first.release('success')
     t.equal(th.size, 0)
+    t.equal(th.isKnown('198.51.100.2'), true)
+    now += 7 * 24 * 3600_000
+    t.equal(th.isKnown('198.51.100.2'), false, 'for a week')
     const again = th.admit('198.51.100.2')
     if (again.ok) again.release('unchecked')
     t.equal(th.admit('198.51.100.2').ok, true, 'an unchecked attempt (checker busy) costs nothing')
@@ -92,7 +96,8 @@ t.test('SampledLog writes a few lines per window, then says how many it left out
 
 t.test('PasswordChecker', async (t) => {
   t.test('checks on its worker thread, and refuses at once beyond its queue', async (t) => {
-    const checker = new PasswordChecker({ maxPending: 2 })
+    // One running, one waiting: a third is refused.
+    const checker = new PasswordChecker({ maxPending: 1 })
     t.teardown(() => checker.close())
     const slow = await bcrypt.hash(PASSWORD, 10)
     const [right, wrong, busy] = await Promise.allSettled([checker.check(PASSWORD, slow), checker.check('guess', slow), checker.check(PASSWORD, slow)])
@@ -101,6 +106,16 @@ t.test('PasswordChecker', async (t) => {
     t.ok((busy as PromiseRejectedResult).reason instanceof CheckerBusy)
     t.equal(checker.checks, 2)
     t.equal(await checker.check('x', 'not a bcrypt hash'), false, 'a malformed hash is a mismatch, not a crash')
+  })
+
+  t.test('a known operator\'s check goes before those waiting in the normal lane', async (t) => {
+    const checker = new PasswordChecker()
+    t.teardown(() => checker.close())
+    const slow = await bcrypt.hash(PASSWORD, 8)
+    const order: string[] = []
+    const run = (name: string, priority = false) => checker.check('guess', slow, priority).then(() => { order.push(name) })
+    await Promise.all([run('first'), run('second'), run('third'), run('operator', true)])
+    t.same(order, ['first', 'operator', 'second', 'third'], 'the one running finishes, then the operator\'s')
   })
 
   t.test('closing rejects what waits', async (t) => {
