@@ -11,7 +11,8 @@
 
   const state = { socket: undefined, list: undefined, features: [], results: undefined, searching: false, error: '' }
 
-  // The app keeps its Socket.IO connection in an object the bundle patch exposes; wrapping its
+  // The app keeps its Socket.IO connection in an object a bundle patch exposes
+  // (src/internals/admin-ui.ts); wrapping its
   // setter hears of each new connection in the tick the app makes it, before any event arrives.
   const holder = window.socketgateAdmin
   if (holder) {
@@ -204,8 +205,7 @@
   // The UI picks a namespace only when its first socket list is not empty: pick one as soon as
   // any socket arrives, or the Sockets page would stay empty.
   function selectNamespace () {
-    const root = document.querySelector('.v-application')
-    const store = root && root.__vue__ && root.__vue__.$store
+    const store = window.socketgateStore
     if (!store || store.state.main.selectedNamespace || store.state.main.namespaces.length === 0) return
     const namespaces = store.state.main.namespaces
     store.commit('main/selectNamespace', namespaces.find((n) => n.name === '/') || namespaces[0])

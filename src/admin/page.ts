@@ -3,10 +3,13 @@
 // every icon is an empty box. The page is rewritten once at boot to load both from npm packages
 // the gateway serves itself, and to load the gateway's page script (admin-page/), which says on
 // each page what the mode shows and why, and adds the operator's search. The app bundle gets a
-// few small patches, each found by its exact text; one that no longer matches is left out and
-// named in a warning at start-up (the UI then works without it).
+// few small patches (src/internals/admin-ui.ts); one that no longer matches is left out and named
+// in a warning at start-up (the UI then works without it).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { patchAppScript, type AdminMode } from '../internals/admin-ui.js'
+
+export type { AdminMode } from '../internals/admin-ui.js'
 
 /** Where the gateway serves the fonts, relative to the admin page (`/admin/`). */
 export const VENDOR = {
@@ -21,58 +24,6 @@ export const PAGE_SCRIPT = 'socketgate-admin.js'
 export const ROBOTO_WEIGHTS = [100, 300, 400, 500, 700, 900]
 
 const EXTERNAL_STYLESHEET = /<link rel="stylesheet" href="https?:\/\/[^"]*">/g
-
-export type AdminMode = 'operator' | 'production' | 'development'
-
-interface Patch {
-  /** What the UI loses when the patch no longer applies (for the start-up warning). */
-  without: string
-  modes: readonly AdminMode[]
-  find: RegExp
-  replace: string
-}
-
-const ALL_MODES: readonly AdminMode[] = ['operator', 'production', 'development']
-
-const PATCHES: readonly Patch[] = [
-  {
-    // The connection dialog starts with an empty "Server URL" that the operator must type.
-    // Defaulting it to the page's origin means opening /admin is enough. The UI only remembers a
-    // URL after a first successful login (localStorage), so this is the one spot that sets it.
-    without: 'the login dialog will not pre-fill this gateway\'s URL; type it in',
-    modes: ALL_MODES,
-    find: /serverUrl:this\.initialServerUrl(?=,)/,
-    replace: 'serverUrl:this.initialServerUrl||location.origin'
-  },
-  {
-    // The page script reaches the UI's Socket.IO connection through the object the app keeps it
-    // in (its SocketHolder module), to search and to show the list's totals.
-    without: 'the Sockets page has no search and no "N of M" line',
-    modes: ['operator'],
-    find: /\{set socket\((\w+)\)\{this\._socket=\1\},get socket\(\)\{return this\._socket\}\}/,
-    replace: '(window.socketgateAdmin=$&)'
-  },
-  {
-    // The user (socket.data.user in operator mode) and node beside each socket id, in the Sockets
-    // table, a room's sockets and the Clients table.
-    without: 'the Sockets table has no User and Node columns',
-    modes: ['operator'],
-    find: /\{text:"#",value:"id",align:"start"\}(?=,\{text:this\.\$t\("sockets\.address"\),value:"handshake\.address"\})/,
-    replace: '$&,{text:"User",value:"data.user"},{text:"Node",value:"data.node"}'
-  },
-  {
-    without: 'a room\'s socket table has no User column',
-    modes: ['operator'],
-    find: /\{text:this\.\$t\("id"\),value:"id",align:"start"\}(?=,\{text:this\.\$t\("sockets\.address"\),value:"handshake\.address"\})/,
-    replace: '$&,{text:"User",value:"data.user"}'
-  },
-  {
-    without: 'the Clients table has no User column',
-    modes: ['operator'],
-    find: /\{text:"#",value:"id",align:"start"\}(?=,\{text:this\.\$t\("sockets\.address"\),value:"address"\})/,
-    replace: '$&,{text:"User",value:"sockets.0.data.user"}'
-  }
-]
 
 export interface PageOptions {
   mode: AdminMode
@@ -107,22 +58,6 @@ export function rewriteIndex (html: string, { mode }: PageOptions = { mode: 'ope
   if (!out.includes('</body>')) throw new Error('@socket.io/admin-ui\'s index.html changed shape: no </body>; update src/admin/page.ts')
   out = out.replace('</body>', `${script}</body>`)
   return out
-}
-
-/** Applies the patches of `mode` that match `source` exactly once. */
-export function patchAppScript (source: string, mode: AdminMode): { body: string, missing: string[] } {
-  let body = source
-  const missing: string[] = []
-  for (const patch of PATCHES) {
-    if (!patch.modes.includes(mode)) continue
-    const global = new RegExp(patch.find.source, 'g')
-    if ((body.match(global) ?? []).length !== 1) {
-      missing.push(patch.without)
-      continue
-    }
-    body = body.replace(patch.find, patch.replace)
-  }
-  return { body, missing }
 }
 
 /** Reads `ui/dist/index.html` and its app bundle from the admin-ui package folder. */

@@ -73,8 +73,12 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
   const io = app.io as unknown as Server
   const adminNsp = io.of(ADMIN_NAMESPACE)
   const address = (socket: Parameters<typeof clientAddress>[0]): string => clientAddress(socket, config.trustProxy)
+  // With Redis away every batch would fail: one line a minute says so.
+  const channelLog = new SampledLog({ perWindow: 1 })
   const channel = app.cluster.enabled
-    ? clusterChannel(adminNsp, (err) => { app.log.warn({ err }, 'admin UI: a message between nodes failed') })
+    ? clusterChannel(adminNsp, (err) => {
+      channelLog.line((suppressed) => { app.log.warn({ err, suppressed }, 'admin UI: a message between nodes failed') })
+    })
     : singleNodeChannel()
   const checker = new PasswordChecker()
   const stats: AdminUiStats = {
