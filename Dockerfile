@@ -15,6 +15,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node public ./public
+COPY --chown=node:node admin-page ./admin-page
 USER node
 EXPOSE 3000
 # Liveness only: readiness (/readyz) is for the load balancer, which must see a draining node go 503

@@ -7,7 +7,8 @@
 // been through: nextTick in use, then a full GC while idle. On Node 20 and 24 that leaves
 // nextTick on V8's slow path for good unless something keeps it fast (src/tick-shapes.ts does
 // in socketgate); `plain-fresh` skips it, a plain Socket.IO server as it is just after start.
-// `untimed` is `on` with METRICS_HANDLER_TIMING=false.
+// `untimed` is `on` with METRICS_HANDLER_TIMING=false. ADMIN_MODE=<mode> in the environment adds
+// the admin UI in that mode (off otherwise).
 //   node --import tsx bench/echo-server.ts plain|plain-fresh|off|on|untimed
 import { createServer } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -92,10 +93,13 @@ async function main (): Promise<void> {
   // Loaded only here: socketgate's modules change the process (src/tick-shapes.ts), and the
   // plain server must run without them. From dist/, built by the driver (see gateway.ts).
   const { createGateway } = await loadGateway()
+  // ADMIN_MODE (env) turns the admin UI on in that mode (bench/RESULTS.md, "Admin UI").
+  const adminMode = process.env.ADMIN_MODE as 'operator' | 'production' | 'development' | undefined
   const gw = await createGateway({
     logLevel: 'warn',
     demoPage: false,
-    adminUi: false,
+    adminUi: adminMode !== undefined,
+    ...(adminMode ? { adminMode, adminInsecureNoAuth: true } : {}),
     transports: ['websocket'],
     metricsEnabled: variant !== 'off',
     metricsHandlerTiming: variant !== 'untimed'

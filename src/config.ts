@@ -203,10 +203,30 @@ export const ConfigSchema = Type.Object({
   adminReadonly: setting(flag(false), {
     env: 'ADMIN_READONLY', expected: 'true or false', description: 'Admin UI shows sockets but cannot disconnect them or change their rooms'
   }),
-  adminMode: setting(Type.Union([Type.Literal('production'), Type.Literal('development')], { default: 'production' }), {
+  adminMode: setting(Type.Union([Type.Literal('operator'), Type.Literal('production'), Type.Literal('development')], { default: 'operator' }), {
     env: 'ADMIN_MODE',
-    expected: 'production or development',
-    description: 'production: aggregated stats only, low memory; development: every socket, room and event (needed to manage single sockets)'
+    expected: 'operator, production or development',
+    description: 'operator: sockets, rooms and clients with metadata only, never a message payload; production: aggregated stats only; development: admin-ui\'s own mode, which copies every event payload to operators (local debugging only)'
+  }),
+  adminSocketListMax: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }), {
+    env: 'ADMIN_SOCKET_LIST_MAX',
+    expected: 'an integer from 1 to 100000 (sockets)',
+    description: 'ADMIN_MODE=operator: sockets an operator\'s lists hold, the most recent at login (the true total is shown; search finds the others)'
+  }),
+  adminLoginFreeAttempts: setting(Type.Integer({ minimum: 1, maximum: 1000, default: 5 }), {
+    env: 'ADMIN_LOGIN_FREE_ATTEMPTS',
+    expected: 'an integer from 1 to 1000',
+    description: 'Wrong admin UI logins an address may make before it has to wait between attempts'
+  }),
+  adminLoginBackoffMs: setting(ms(1000), {
+    env: 'ADMIN_LOGIN_BACKOFF_MS',
+    expected: 'a positive integer (milliseconds)',
+    description: 'Wait imposed on an address after its first wrong admin UI login beyond the free ones; doubles with every further one'
+  }),
+  adminLoginBackoffMaxMs: setting(ms(300_000), {
+    env: 'ADMIN_LOGIN_BACKOFF_MAX_MS',
+    expected: 'a positive integer (milliseconds), at least ADMIN_LOGIN_BACKOFF_MS',
+    description: 'Longest wait between two admin UI login attempts from one address'
   }),
   // Scale-out (docs/scale-out.md). Unset REDIS_URL: one node, in-memory adapter.
   redisUrl: setting(Type.Optional(Type.String({ pattern: '^rediss?://[^\\s]+$' })), {
@@ -324,6 +344,9 @@ function crossChecks (c: Config): string[] {
   }
   if (c.clusterNodeTimeoutMs <= c.clusterHeartbeatMs) {
     out.push(`CLUSTER_NODE_TIMEOUT_MS: ${c.clusterNodeTimeoutMs} is not above CLUSTER_HEARTBEAT_MS (${c.clusterHeartbeatMs}); expected a timeout of a few heartbeats`)
+  }
+  if (c.adminLoginBackoffMaxMs < c.adminLoginBackoffMs) {
+    out.push(`ADMIN_LOGIN_BACKOFF_MAX_MS: ${c.adminLoginBackoffMaxMs} is below ADMIN_LOGIN_BACKOFF_MS (${c.adminLoginBackoffMs}); expected a longest wait at least as long as the first`)
   }
   if (c.adminUi && c.namespaces.includes('/admin')) {
     out.push('NAMESPACES: "/admin" is the admin UI\'s namespace; expected other names, or ADMIN_UI=false')

@@ -45,7 +45,13 @@ export const SocketErrorCode = {
   /** ack: sending to a room the socket has not joined. */
   NotInRoom: 'SG_NOT_IN_ROOM',
   /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
-  TooManyRooms: 'SG_TOO_MANY_ROOMS'
+  TooManyRooms: 'SG_TOO_MANY_ROOMS',
+  /** connect_error on /admin: wrong user name or password (message "invalid credentials", which the UI shows as such). */
+  AdminLoginRefused: 'SG_ADMIN_LOGIN_REFUSED',
+  /** connect_error on /admin: too many wrong logins from this address, or too many checks at once; the message says when to retry. */
+  AdminLoginThrottled: 'SG_ADMIN_LOGIN_THROTTLED',
+  /** ack on /admin: the operator's previous search is still running, or a search failed on the server. */
+  AdminBusy: 'SG_ADMIN_BUSY'
 } as const
 export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
 

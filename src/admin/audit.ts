@@ -1,6 +1,7 @@
-// Operator actions taken in the admin UI, logged as structured audit lines. admin-ui performs them
-// when its own socket sends `_disconnect`, `join`, `leave` or `emit` on the admin namespace; a
-// packet middleware sees each one before admin-ui's listener acts on it. Payloads are never
+// Operator actions taken in the admin UI, logged as structured audit lines. They are performed
+// (by operators.ts, or by admin-ui in development mode) when an operator's socket sends
+// `_disconnect`, `join`, `leave` or `emit` on the admin namespace; a packet middleware sees each
+// one before the listener acts on it, and refuses what the mode does not offer. Payloads are never
 // logged: an `emit` carries whatever the operator typed, possibly user data.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Namespace, Server } from 'socket.io'
@@ -21,6 +22,9 @@ export interface AuditOptions {
   readonly: boolean
   /** TRUST_PROXY: the operator's address is then X-Forwarded-For's, as in HTTP logs. */
   trustProxy: boolean
+  /** The actions this ADMIN_MODE performs; a packet asking for another was crafted by hand. */
+  offered: ReadonlySet<AdminAction>
+  mode: string
   onAction: (action: AdminAction) => void
 }
 
@@ -52,13 +56,15 @@ function describe (io: Server, action: AdminAction, args: unknown[]): Line | str
   return line
 }
 
-export function auditAdminActions (adminNsp: Namespace, { io, log, readonly, trustProxy, onAction }: AuditOptions): void {
+export function auditAdminActions (adminNsp: Namespace, { io, log, readonly, trustProxy, offered, mode, onAction }: AuditOptions): void {
   adminNsp.on('connection', (socket) => {
     const by = { adminSocketId: socket.id, address: clientAddress(socket, trustProxy) }
     socket.use(([event, ...args], next) => {
       const action = BY_EVENT[event]
       if (action === undefined) return next()
-      const line = readonly ? 'the admin UI is read-only (ADMIN_READONLY)' : describe(io, action, args)
+      const line = readonly
+        ? 'the admin UI is read-only (ADMIN_READONLY)'
+        : offered.has(action) ? describe(io, action, args) : `not offered in ADMIN_MODE=${mode}`
       if (typeof line === 'string') {
         log.warn({ audit: 'admin', action, refused: line, ...by }, 'admin action refused')
         return next(new Error(`${action} refused: ${line}`))

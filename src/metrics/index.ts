@@ -29,6 +29,16 @@ export interface MetricsOptions {
   excludeNamespaces?: readonly string[]
 }
 
+/** Engine.IO totals since start, over every transport (the admin UI's dashboard charts read them). */
+export interface EngineTotals {
+  /** Open connections by transport name. */
+  open: Record<string, number>
+  packetsIn: number
+  packetsOut: number
+  bytesIn: number
+  bytesOut: number
+}
+
 /** What other plugins may report; a no-op when metrics are off. */
 export interface MetricsApi {
   /** Publish API: the event was handed to the adapter `elapsedMs` after the request arrived. */
@@ -42,11 +52,12 @@ export class GatewayMetrics implements MetricsApi {
   readonly #catalog: Catalog
   readonly #states: NamespaceStates
   readonly #publish = new Map<string, HistogramSeries>()
+  readonly #engine: EngineInstrumentation
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
     this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
     this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets), new Set(opts.excludeNamespaces))
-    const engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
+    const engine = this.#engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
     engine.attach(io.engine)
     const sockets = new SocketInstrumentation(this.#states, connections)
     const namespace = (nsp: Parameters<typeof sockets.namespace>[0]): void => {
@@ -67,6 +78,18 @@ export class GatewayMetrics implements MetricsApi {
       this.#publish.set(namespace, series = this.#catalog.publishHandoff.series(label))
     }
     series.observe(elapsedMs / 1000)
+  }
+
+  engineTotals (): EngineTotals {
+    const totals: EngineTotals = { open: {}, packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 }
+    for (const t of this.#engine.transports) {
+      totals.open[t.name] = t.open
+      totals.packetsIn += t.packetsIn.value
+      totals.packetsOut += t.packetsOut.value
+      totals.bytesIn += t.bytesIn.value
+      totals.bytesOut += t.bytesOut.value
+    }
+    return totals
   }
 
   refused (namespace: string, reason: string): void {

@@ -1,6 +1,9 @@
 // The Socket.IO Admin UI, served by the gateway at /admin and connected to it on the /admin
-// namespace. Behind a password unless an explicit insecure switch says otherwise; operator actions
-// are audited; wrong passwords are counted. See docs/admin-ui.md.
+// namespace. Behind a password unless an explicit insecure switch says otherwise, with a login
+// that throttles each address and checks passwords off the event loop; operator actions are
+// audited. ADMIN_MODE picks the server side of admin-ui's protocol: the gateway's own for
+// `operator` (the default) and `production`, admin-ui's `instrument()` for `development`.
+// See docs/admin-ui.md.
 import { InMemoryStore } from '@socket.io/admin-ui'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
@@ -8,23 +11,21 @@ import type { Server } from 'socket.io'
 import type { Config } from '../config.js'
 import { ADMIN_PATH, serveAdminAssets } from '../admin/assets.js'
 import { ADMIN_ACTIONS, auditAdminActions, type AdminAction } from '../admin/audit.js'
+import { clusterChannel, singleNodeChannel } from '../admin/channel.js'
 import { adminCredentials } from '../admin/credentials.js'
-import { registerAdminMetrics } from '../admin/metrics.js'
 import { instrumentAdmin } from '../admin/instrument.js'
-import { offeredCredentials } from '../admin/logins.js'
+import { installLogin, type AdminSessionStore } from '../admin/logins.js'
+import { registerAdminMetrics } from '../admin/metrics.js'
+import { OPERATOR_ACTIONS, serveOperators } from '../admin/operators.js'
+import { PasswordChecker } from '../admin/password-checker.js'
+import { SampledLog } from '../admin/sampled-log.js'
+import { LoginThrottle } from '../admin/throttle.js'
 import { clientAddress } from '../realtime/address.js'
+
+export type { AdminSessionStore } from '../admin/logins.js'
 
 /** The admin UI's own namespace: metrics of user-facing connections leave it out. */
 export const ADMIN_NAMESPACE = '/admin'
-
-/**
- * Where admin-ui keeps login sessions (a session id lets a reload skip the password). Same shape
- * as admin-ui's `InMemoryStore` and `RedisStore`; chosen once at registration.
- */
-export interface AdminSessionStore {
-  doesSessionExist: (sessionId: string) => Promise<boolean>
-  saveSession: (sessionId: string) => void
-}
 
 export interface AdminUiOptions {
   config: Config
@@ -35,8 +36,18 @@ export interface AdminUiOptions {
 /** Counts for the metrics plugin to read at scrape time. */
 export interface AdminUiStats {
   namespace: string
-  /** Handshakes that offered a user name or password and were refused. */
+  /** Logins refused for a wrong user name or password. */
   loginFailures: number
+  /** Logins refused before any check: the address was waiting out its backoff, or the checker was full. */
+  loginsThrottled: number
+  /** Password checks run (on the worker thread). */
+  passwordChecks: () => number
+  /** Operators connected to this node now. */
+  operators: () => number
+  /** Whether an operator is connected to any node, as far as this node knows (operator and production modes). */
+  watched: () => boolean
+  /** Messages this node sent to the other nodes for admin purposes, by event. */
+  clusterMessages: () => ReadonlyMap<string, number>
   /** Operator actions performed, by kind. */
   actions: Record<AdminAction, number>
 }
@@ -59,40 +70,97 @@ function adminUrl (app: FastifyInstance): string {
 
 export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStore() }) => {
   const { auth, generatedPassword } = await adminCredentials(config)
+  const io = app.io as unknown as Server
+  const adminNsp = io.of(ADMIN_NAMESPACE)
+  const address = (socket: Parameters<typeof clientAddress>[0]): string => clientAddress(socket, config.trustProxy)
+  // With Redis away every batch would fail: one line a minute says so.
+  const channelLog = new SampledLog({ perWindow: 1 })
+  const channel = app.cluster.enabled
+    ? clusterChannel(adminNsp, (err) => {
+      channelLog.line((suppressed) => { app.log.warn({ err, suppressed }, 'admin UI: a message between nodes failed') })
+    })
+    : singleNodeChannel()
+  const checker = new PasswordChecker()
   const stats: AdminUiStats = {
     namespace: ADMIN_NAMESPACE,
     loginFailures: 0,
+    loginsThrottled: 0,
+    passwordChecks: () => checker.checks,
+    operators: () => adminNsp.sockets.size,
+    watched: () => adminNsp.sockets.size > 0,
+    clusterMessages: () => channel.sent,
     actions: Object.fromEntries(ADMIN_ACTIONS.map((a) => [a, 0])) as Record<AdminAction, number>
   }
   app.decorate('adminUi', stats)
   const { registry } = app.metrics
   if (registry) registerAdminMetrics(registry, config.metricsPrefix, stats)
 
-  const io = app.io as unknown as Server
-  const instrumented = instrumentAdmin(io, {
-    // admin-ui names a server by host name; nodes sharing a host would show as one.
-    auth, readonly: config.adminReadonly, mode: config.adminMode, namespaceName: ADMIN_NAMESPACE, store, serverId: app.cluster.nodeId
-  }, {
-    onRefused: (socket) => {
-      // A stale session id after a restart is refused too; only password attempts count.
-      if (!offeredCredentials(socket)) return
+  // Anyone can try a password: their lines are sampled, their attempts counted.
+  const refusedLog = new SampledLog()
+  installLogin(adminNsp, {
+    auth,
+    store,
+    checker,
+    address,
+    throttle: new LoginThrottle({
+      freeAttempts: config.adminLoginFreeAttempts, backoffMs: config.adminLoginBackoffMs, backoffMaxMs: config.adminLoginBackoffMaxMs
+    }),
+    onRefused: (_socket, from) => {
       stats.loginFailures++
-      app.log.warn({ address: clientAddress(socket, config.trustProxy) }, 'admin UI login refused: wrong user name or password')
+      refusedLog.line((suppressed) => {
+        app.log.warn({ address: from, suppressed }, 'admin UI login refused: wrong user name or password')
+      })
     },
-    onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a login or a page update') }
+    onThrottled: (_socket, from, retryAfterMs) => {
+      stats.loginsThrottled++
+      refusedLog.line((suppressed) => {
+        app.log.warn({ address: from, retryAfterMs, suppressed }, 'admin UI login refused unchecked: too many wrong logins from this address, or too many at once')
+      })
+    },
+    onFailure: (err) => { app.log.error({ err }, 'admin UI login failed on the server') }
   })
-  app.addHook('onClose', async () => { instrumented.stop() })
-  auditAdminActions(io.of(ADMIN_NAMESPACE), {
+
+  let stop: () => void
+  if (config.adminMode === 'development') {
+    const instrumented = instrumentAdmin(io, {
+      // The gateway's login is in front; admin-ui names a server by host name, and nodes sharing
+      // a host would show as one.
+      auth: false, readonly: config.adminReadonly, mode: 'development', namespaceName: ADMIN_NAMESPACE, serverId: app.cluster.nodeId
+    }, { onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a page update') } })
+    stop = instrumented.stop
+  } else {
+    const operators = serveOperators({
+      io,
+      adminNsp,
+      mode: config.adminMode,
+      readonly: config.adminReadonly,
+      listMax: config.adminSocketListMax,
+      nodeId: app.cluster.nodeId,
+      engineTotals: app.metrics.engineTotals,
+      channel,
+      address,
+      log: app.log
+    })
+    stop = operators.stop
+    stats.watched = () => operators.presence.active()
+  }
+  app.addHook('onClose', async () => {
+    stop()
+    await checker.close()
+  })
+  auditAdminActions(adminNsp, {
     io,
     log: app.log,
     readonly: config.adminReadonly,
     trustProxy: config.trustProxy,
+    offered: config.adminMode === 'development' ? new Set(ADMIN_ACTIONS) : OPERATOR_ACTIONS,
+    mode: config.adminMode,
     onAction: (action) => { stats.actions[action]++ }
   })
 
-  const { sameOriginDefault } = await serveAdminAssets(app)
-  if (!sameOriginDefault) {
-    app.log.warn('admin UI: the bundle changed shape, so the login dialog will not pre-fill this gateway\'s URL; type it in')
+  const page = await serveAdminAssets(app, { mode: config.adminMode })
+  for (const missing of page.missingPatches) {
+    app.log.warn({ patch: missing }, `admin UI: the bundle changed shape, so ${missing}`)
   }
 
   app.addHook('onListen', async () => {
@@ -108,8 +176,10 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     } else {
       app.log.info({ url, username: auth.username, mode: config.adminMode, readonly: config.adminReadonly }, 'admin UI ready')
     }
-    if (config.adminMode === 'production') {
-      app.log.info('admin UI in production mode: dashboards only; set ADMIN_MODE=development to list and manage single sockets and rooms')
+    if (config.adminMode === 'development') {
+      app.log.warn('admin UI in development mode: every event every client sends or receives, payload included, is copied to the operators (and, with REDIS_URL, through Redis to every node); for local debugging only. ADMIN_MODE=operator lists sockets and rooms without payloads')
+    } else if (config.adminMode === 'production') {
+      app.log.info('admin UI in production mode: dashboard and servers only; ADMIN_MODE=operator (the default) lists sockets, rooms and clients with metadata only')
     }
   })
 }, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics'] })

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import type { Registry } from 'prom-client'
 import { parseBuckets, type Config } from '../config.js'
 import { NotFound } from '../errors.js'
-import { GatewayMetrics, type MetricsApi } from '../metrics/index.js'
+import { GatewayMetrics, type EngineTotals, type MetricsApi } from '../metrics/index.js'
 import { wantsOpenMetrics } from '../metrics/render.js'
 import { ADMIN_NAMESPACE } from './admin-ui.js'
 
@@ -15,6 +15,8 @@ export interface AppMetrics extends MetricsApi {
   registry: Registry | undefined
   /** Where the separate metrics listener is (METRICS_PORT), once the gateway is ready. */
   address: () => AddressInfo | undefined
+  /** Engine.IO totals since start; undefined when METRICS_ENABLED=false. */
+  engineTotals: () => EngineTotals | undefined
 }
 
 declare module 'fastify' {
@@ -26,7 +28,7 @@ declare module 'fastify' {
 /** The publish route, whose requests are also counted by status (publish_requests_total). */
 const PUBLISH_ROUTE = '/api/v1/publish'
 
-const disabled: AppMetrics = { registry: undefined, address: () => undefined, published: () => {}, refused: () => {} }
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {} }
 
 function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => void): HttpServer {
   return createServer((req, res) => {
@@ -99,6 +101,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   app.decorate('metrics', {
     registry: metrics.registry,
     address: () => (listener?.address() as AddressInfo | null) ?? undefined,
+    engineTotals: () => metrics.engineTotals(),
     published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
     refused: (namespace: string, reason: string) => metrics.refused(namespace, reason)
   } satisfies AppMetrics)

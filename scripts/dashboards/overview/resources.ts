@@ -76,16 +76,35 @@ export function http (b: DashboardBuilder): void {
 export function admin (b: DashboardBuilder): void {
   b.row('Admin UI')
   b.timeseries({
-    title: 'Admin UI login failures',
-    description: 'Admin UI logins refused per second (socketgate_admin_login_failures_total): a wrong user name or password, or too many password checks at once. A steady rate is someone guessing the password.',
-    unit: 'cps', width: 12,
-    targets: [{ expr: sumRate('instance', sel('socketgate_admin_login_failures_total')), legend: '{{instance}}' }]
+    title: 'Admin UI logins',
+    description: 'Admin UI logins per second: refused for a wrong user name or password (socketgate_admin_login_failures_total), refused unchecked because the address must wait or too many are being checked (socketgate_admin_logins_throttled_total), and bcrypt checks run on the worker thread (socketgate_admin_password_checks_total). A steady refused rate is someone guessing the password; the checks stay low while the throttle holds.',
+    unit: 'cps', width: 6,
+    targets: [
+      { expr: sumRate('instance', sel('socketgate_admin_login_failures_total')), legend: 'refused {{instance}}' },
+      { expr: sumRate('instance', sel('socketgate_admin_logins_throttled_total')), legend: 'throttled {{instance}}' },
+      { expr: sumRate('instance', sel('socketgate_admin_password_checks_total')), legend: 'checked {{instance}}' }
+    ]
   })
   b.timeseries({
     title: 'Admin UI operator actions',
-    description: 'Actions operators took in the admin UI per second, by action (socketgate_admin_actions_total: disconnect, join, leave, emit); each one is also logged as an audit line.',
-    unit: 'cps', width: 12,
+    description: 'Actions operators took in the admin UI per second, by action (socketgate_admin_actions_total: disconnect, join, leave, and emit in development mode); each one is also logged as an audit line.',
+    unit: 'cps', width: 6,
     targets: [{ expr: sumRate('action', sel('socketgate_admin_actions_total')), legend: '{{action}}' }]
+  })
+  b.timeseries({
+    title: 'Admin UI operators',
+    description: 'Operators connected to each node (socketgate_admin_operators), and whether each node knows of an operator anywhere in the cluster (socketgate_admin_watched: live admin updates are gathered only then).',
+    unit: 'none', width: 6,
+    targets: [
+      { expr: sel('socketgate_admin_operators'), legend: 'operators {{instance}}' },
+      { expr: sel('socketgate_admin_watched'), legend: 'watched {{instance}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Admin UI messages between nodes',
+    description: 'Messages each node sends the others for the admin UI per second, by kind (socketgate_admin_cluster_messages_total: watch, unwatch, events, stats, list, search). Zero while no operator is connected anywhere.',
+    unit: 'cps', width: 6,
+    targets: [{ expr: sumRate('kind', sel('socketgate_admin_cluster_messages_total')), legend: '{{kind}}' }]
   })
 }
 
