@@ -364,8 +364,8 @@ export function resolveConfig (input: ConfigInput = {}): Config {
 }
 
 /** `--help` text: one block per setting, env name, flag, default and meaning. */
-export function helpText (): string {
-  const lines = ['Usage: socketgate [--flag value ...]', '', 'Every flag has an environment variable; flags win.', '']
+export function helpText (usage = 'Usage: socketgate [--flag value ...]'): string {
+  const lines = [usage, '', 'Every flag has an environment variable; flags win.', '']
   for (const [, schema] of settings) {
     const def = schema.default === undefined ? '' : ` (default: ${JSON.stringify(Array.isArray(schema.default) ? schema.default.join(',') : schema.default)})`
     lines.push(`  ${cliFlag(schema.env)}, ${schema.env}${def}`)
