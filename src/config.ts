@@ -42,6 +42,11 @@ export const ConfigSchema = Type.Object({
   logLevel: setting(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }), {
     env: 'LOG_LEVEL', expected: `one of ${LOG_LEVELS.join(', ')}`, description: 'pino log level'
   }),
+  logFormat: setting(Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }), {
+    env: 'LOG_FORMAT',
+    expected: 'auto, pretty or json',
+    description: 'Log lines: json (one object per line, for machines) or pretty (short, for people); auto: pretty when stdout is a terminal'
+  }),
   corsOrigins: setting(Type.Array(Type.String({ pattern: '^(\\*|https?://[^/\\s]+)$' }), { default: [] }), {
     env: 'CORS_ORIGINS',
     expected: 'a comma-separated list of origins like https://app.example.com, or *',

@@ -95,6 +95,21 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     app.log.warn('admin UI: the bundle changed shape, so the login dialog will not pre-fill this gateway\'s URL; type it in')
   }
 
+  // Its URL and how to log in go in the start-up summary; the two cases that need the operator's
+  // attention (no password at all, or one that changes at every start) also get a warning.
+  app.startupSummary.add(({ baseUrl }) => {
+    const url = `${baseUrl ?? ''}${ADMIN_PATH}/`
+    const mode = config.adminMode === 'production' ? 'dashboards only; ADMIN_MODE=development lists single sockets' : 'development mode: every socket and event'
+    const login = auth === false
+      ? 'NO password'
+      : generatedPassword !== undefined ? `user "${auth.username}", password generated below` : `user "${auth.username}", password of ADMIN_PASSWORD_HASH`
+    return {
+      key: 'admin',
+      label: 'admin UI',
+      text: `${url}  (${login}; ${mode}${config.adminReadonly ? '; read-only' : ''})`,
+      fields: { url, username: auth === false ? undefined : auth.username, password: auth === false ? 'none' : generatedPassword !== undefined ? 'generated' : 'configured', mode: config.adminMode, readonly: config.adminReadonly }
+    }
+  })
   app.addHook('onListen', async () => {
     const url = adminUrl(app)
     if (auth === false) {
@@ -104,12 +119,7 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       // the only way the operator learns the password. It is new at every start.
       app.log.warn({ url, username: auth.username, password: generatedPassword },
         `admin UI: log in at ${url} as "${auth.username}" with the generated password "${generatedPassword}". ` +
-        'It changes at every start; to choose your own, set ADMIN_PASSWORD_HASH=$(npx bcrypt \'your password\' 12)')
-    } else {
-      app.log.info({ url, username: auth.username, mode: config.adminMode, readonly: config.adminReadonly }, 'admin UI ready')
-    }
-    if (config.adminMode === 'production') {
-      app.log.info('admin UI in production mode: dashboards only; set ADMIN_MODE=development to list and manage single sockets and rooms')
+        'It changes at every start; to keep one, set ADMIN_PASSWORD_HASH to the output of: npx socketgate hash-password')
     }
   })
-}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics'] })
+}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics', 'startup-summary'] })
