@@ -19,6 +19,8 @@ export interface ChartOptions {
   bands?: Array<{ from: number, to: number, label: string }>
   /** Horizontal reference lines. */
   rules?: Array<{ y: number, label: string }>
+  /** The x axis's span, when several charts must line up; else the data's. */
+  xRange?: [number, number]
   /** Tick positions and labels on x, when the scale is not linear. */
   xTicks?: Array<[number, string]>
   width?: number
@@ -43,8 +45,8 @@ export function lineChart (o: ChartOptions): string {
   const h = height - m.top - m.bottom
   const xs = o.series.flatMap((s) => s.points.map((p) => p[0]))
   const ys = [...o.series.flatMap((s) => s.points.map((p) => p[1])), ...(o.rules ?? []).map((r) => r.y)]
-  const x0 = xs.length ? Math.min(...xs) : 0
-  const x1 = xs.length ? Math.max(...xs, x0 + 1) : 1
+  const x0 = o.xRange?.[0] ?? (xs.length ? Math.min(...xs) : 0)
+  const x1 = o.xRange?.[1] ?? (xs.length ? Math.max(...xs, x0 + 1) : 1)
   const yStep = niceStep(Math.max(...ys, 0) || 1, 5)
   const y1 = Math.max(yStep, Math.ceil((Math.max(...ys, 0) || 1) / yStep) * yStep)
   const X = (x: number): number => m.left + ((x - x0) / (x1 - x0)) * w

@@ -33,6 +33,7 @@ const table = (head: string[], rows: Array<Array<string | number>>): string =>
 
 export function htmlReport (r: LoadtestReport): string {
   const sending = r.timeline.filter((s) => s.phase === 'sending')
+  const xRange: [number, number] = [0, Math.max(1, ...r.timeline.map((s) => s.t))]
   const band = sending.length > 0 ? [{ from: sending[0]!.t - 1, to: sending.at(-1)!.t, label: 'sending' }] : []
   const t = r.throughput
   const primary = r.latency[r.primary]
@@ -43,6 +44,7 @@ export function htmlReport (r: LoadtestReport): string {
 
   const throughput = lineChart({
     title: 'Throughput per second',
+    xRange,
     xLabel: 'seconds since start',
     yLabel: 'per second',
     bands: band,
@@ -54,6 +56,7 @@ export function htmlReport (r: LoadtestReport): string {
   })
   const latencyOverTime = lineChart({
     title: `Latency over time (${r.primary}, and the others at p99)`,
+    xRange,
     xLabel: 'seconds since start',
     yLabel: 'milliseconds',
     bands: band,
@@ -75,6 +78,7 @@ export function htmlReport (r: LoadtestReport): string {
   })
   const clients = lineChart({
     title: 'Connected clients, and this generator\'s CPU',
+    xRange,
     xLabel: 'seconds since start',
     yLabel: 'clients / % of a core',
     bands: band,
@@ -105,7 +109,7 @@ export function htmlReport (r: LoadtestReport): string {
 <h1>socketgate loadtest: ${esc(r.scenario)}</h1>
 <p class="sub">${esc(r.url)} over ${esc(r.transport)} · started ${esc(r.startedAt)} · ${esc(r.settings.clients)} clients, rate ${esc(r.settings.rate ?? 'unpaced')} (${esc(r.settings.rateMeaning)}), room size ${esc(r.settings.roomSize)}, ${esc(r.settings.durationS)} s, ${esc(r.settings.bytes)} bytes</p>
 ${r.ok ? '<p class="ok">Nothing was lost or refused.</p>' : `<div class="bad"><b>Problems</b><ul>${r.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul></div>`}
-${r.generator.warning ? `<div class="warn"><b>The generator may be the bottleneck.</b> ${esc(r.generator.warning)}</div>` : ''}
+${r.generator.warnings.map((w) => `<div class="warn"><b>${r.generator.saturated ? 'The generator may be the bottleneck.' : 'The machine was busy.'}</b> ${esc(w)}</div>`).join('')}
 <div class="cards">
 ${card(`${r.connected} / ${r.settings.clients}`, 'clients connected')}
 ${card(`${t.sentPerSecond.toLocaleString('en')}/s`, `${t.sent}${t.intendedPerSecond !== null ? ` (${t.intendedPerSecond.toLocaleString('en')}/s intended)` : ''}`)}

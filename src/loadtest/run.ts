@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { difference, readCounters, type GatewayCounters, type GatewayReport } from './gateway-metrics.js'
 import type { AnyScenario, Target } from './scenario.js'
-import { spectrum, Stats, summarize, type LatencySummary, type Sample } from './stats.js'
+import { spectrum, Stats, summarize, type LatencySummary, type Phase, type Sample } from './stats.js'
 
 /** Share of one core from which the generator, not the server, may set the pace. */
 export const SATURATED_CPU = 0.9
@@ -36,7 +36,11 @@ export interface LoadtestReport<R extends object = object> {
   /** sent and received counters per second over the sending window. */
   throughput: { sent: string, received: string, sentPerSecond: number, receivedPerSecond: number, intendedPerSecond: number | null }
   timeline: Sample[]
-  generator: { cpu: number, cpuMax: number, eventLoopP99Ms: number, saturated: boolean, warning?: string }
+  /**
+   * This process while sending: cores used (1 = one full core), its busiest second, its event
+   * loop's delay; `saturated` when it used most of a core (it, not the server, sets the pace).
+   */
+  generator: { cpu: number, cpuMax: number, eventLoopP99Ms: number, saturated: boolean, warnings: string[] }
   gateway?: GatewayReport
   /** The scenario's own figures. */
   result: R
@@ -77,7 +81,23 @@ export async function runLoadtest (opts: RunOptions): Promise<LoadtestReport> {
   // Every paced connection and every wait listens to it: thousands of listeners are normal.
   setMaxListeners(0, abort.signal)
   opts.signal?.addEventListener('abort', () => abort.abort(), { once: true })
-  const ticker = setInterval(() => { opts.onSample?.(stats.sample(), stats) }, 1000)
+  const tick = (): void => {
+    lastSample = performance.now()
+    const sample = stats.sample()
+    opts.onSample?.(sample, stats)
+  }
+  let ticker = setInterval(tick, 1000)
+  let lastSample = performance.now()
+  // A phase change closes the current sample (unless it is a sliver), so that even a
+  // one-second run has a sample of its sending alone; the next ones follow from there.
+  const changePhase = (phase: Phase): void => {
+    if (performance.now() - lastSample >= 200) {
+      tick()
+      clearInterval(ticker)
+      ticker = setInterval(tick, 1000)
+    }
+    stats.phase = phase
+  }
 
   let atStart: GatewayCounters | undefined
   let atSending: GatewayCounters | undefined
@@ -98,7 +118,7 @@ export async function runLoadtest (opts: RunOptions): Promise<LoadtestReport> {
       run: randomBytes(5).toString('hex'),
       signal: abort.signal,
       phase: async (phase) => {
-        stats.phase = phase
+        changePhase(phase)
         if (phase === 'sending') {
           // Read before the first message can leave: the deltas are then this run's alone.
           if (metricsUrls.length > 0) atSending = await readCounters(metricsUrls, prefix)
@@ -120,13 +140,19 @@ export async function runLoadtest (opts: RunOptions): Promise<LoadtestReport> {
     clearInterval(ticker)
     loop.disable()
   }
-  opts.onSample?.(stats.sample(), stats)
+  if (performance.now() - lastSample >= 200 || stats.timeline.length === 0) tick()
 
   const seconds = sendingTo > sendingFrom ? (sendingTo - sendingFrom) / 1000 : 0
   const sending = stats.timeline.filter((s) => s.phase === 'sending')
   const cpuMax = sending.reduce((max, s) => Math.max(max, s.cpu), 0)
   const eventLoopP99Ms = loop.count > 0 ? Number((loop.percentile(99) / 1e6).toFixed(1)) : 0
-  const saturated = generatorCpu >= SATURATED_CPU || eventLoopP99Ms >= SATURATED_LOOP_MS
+  const saturated = generatorCpu >= SATURATED_CPU
+  const warnings: string[] = []
+  if (saturated) {
+    warnings.push(`this generator used ${Math.round(generatorCpu * 100)} % of a core while sending: it, not the server, may set the pace, and its latencies include its own queueing; spread the clients over more generator processes or machines`)
+  } else if (eventLoopP99Ms >= SATURATED_LOOP_MS) {
+    warnings.push(`this generator's event loop ran up to ${eventLoopP99Ms} ms late (p99) while it used only ${Math.round(generatorCpu * 100)} % of a core: the machine is busy (other processes, or the server on the same cores), and the latencies include that delay`)
+  }
   const connected = stats.histogram('connect')?.totalCount ?? 0
   const perSecond = (name: string): number => seconds > 0 ? Math.round(stats.get(name) / seconds) : 0
 
@@ -175,9 +201,7 @@ export async function runLoadtest (opts: RunOptions): Promise<LoadtestReport> {
       cpuMax: Number(cpuMax.toFixed(2)),
       eventLoopP99Ms,
       saturated,
-      ...(saturated
-        ? { warning: `this generator used ${Math.round(generatorCpu * 100)} % of a core while sending (event-loop delay p99 ${eventLoopP99Ms} ms): its latencies include its own queueing; spread the clients over more generator processes or machines` }
-        : {})
+      warnings
     },
     ...(atStart && atSending && atDone ? { gateway: difference(atStart, atDone, metricsUrls.length, Math.max(0.001, (doneAt - sendingFrom) / 1000), atSending) } : {}),
     result,

@@ -47,7 +47,7 @@ export function summaryText (report: LoadtestReport, scenario: AnyScenario): str
     lines.push(`  gateway (${g.nodes} node${g.nodes > 1 ? 's' : ''}, its own counters): ${g.cpuCores} cores; events received: ${events}; deliveries ${g.deliveries}; connects ${g.connects}${publishes ? `; publish requests ${publishes}` : ''}`)
   }
   lines.push(`  generator: ${Math.round(r.generator.cpu * 100)} % of a core while sending (peak ${Math.round(r.generator.cpuMax * 100)} %), event-loop delay p99 ${r.generator.eventLoopP99Ms} ms`)
-  if (r.generator.warning) lines.push(`warning: ${r.generator.warning}`)
+  for (const warning of r.generator.warnings) lines.push(`warning: ${warning}`)
   if (r.problems.length > 0) lines.push(`problems: ${r.problems.join('; ')}`)
   return lines.join('\n')
 }
