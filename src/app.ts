@@ -96,7 +96,7 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })
   await app.register(health)
   await app.register(publishApi, { config })
-  if (config.demoPage) await app.register(demoPage)
+  if (config.demoPage) await app.register(demoPage, { config })
 
   return {
     app,
