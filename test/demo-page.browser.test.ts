@@ -9,6 +9,9 @@ import { mintToken } from '../src/cli/token.js'
 import { startGateway, type TestGateway } from '../src/testing.js'
 import { openBrowser, recordPage, type PageRecord } from './browser/chromium.js'
 
+// Real processes, browsers and load runs on a loaded machine: more than tap's 60 s per file.
+t.setTimeout(120_000)
+
 const ARTIFACTS = new URL('../test-artifacts/', import.meta.url)
 const KEY = 'demo-publish-key-0123'
 const shot = async (page: Page, name: string): Promise<void> => {

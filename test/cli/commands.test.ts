@@ -10,6 +10,9 @@ import { mintToken } from '../../src/cli/token.js'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../../src/testing.js'
 import { built, runCli } from './helpers.js'
 
+// Real processes, browsers and load runs on a loaded machine: more than tap's 60 s per file.
+t.setTimeout(120_000)
+
 built()
 const SECRET = 'a-secret-of-at-least-32-characters!!'
 

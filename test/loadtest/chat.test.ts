@@ -13,6 +13,9 @@ import { built, runCli, type Run } from '../cli/helpers.js'
 import { metricsOf, metricValue, SHARED_REDIS, startCluster, startHaproxy, uniquePrefix } from '../cluster/helpers.js'
 import { scrape, value } from '../metrics/helpers.js'
 
+// Real processes, browsers and load runs on a loaded machine: more than tap's 60 s per file.
+t.setTimeout(180_000)
+
 built()
 
 interface ChatResult { rooms: number, sent: number, acked: number, expectedDeliveries: number, delivered: number }
