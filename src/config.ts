@@ -198,7 +198,7 @@ export const ConfigSchema = Type.Object({
   }),
   adminPasswordHash: setting(Type.Optional(Type.String({ pattern: BCRYPT_HASH })), {
     env: 'ADMIN_PASSWORD_HASH',
-    expected: 'a bcrypt hash of 60 characters like $2b$12$… (make one with: npx bcrypt \'your password\' 12; quote it, shells and compose files expand $)',
+    expected: 'a bcrypt hash of 60 characters like $2b$12$… (make one with: npx socketgate hash-password; write it in single quotes, in a shell or a .env file, or $ expands)',
     description: 'Admin UI password, bcrypt-hashed (unset: a random password is generated and logged at start)',
     secret: true
   }),
