@@ -59,7 +59,11 @@ export function ensureBuilt ({ force = false } = {}) {
       process.stderr.write('socketgate: dist/ is missing or older than src/, and TypeScript is not installed to build it; run npm install (with dev dependencies)\n')
       process.exit(1)
     }
-    if (!force) process.stderr.write('socketgate: building dist/ (src/ changed since the last build; once per change)\n')
+    if (!force) {
+      process.stderr.write(existsSync(stamp)
+        ? 'socketgate: building dist/ (src/ changed since the last build)\n'
+        : 'socketgate: building dist/ (first start: about 15 s, once)\n')
+    }
     const started = Date.now()
     const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: ['ignore', 2, 2] })
     if (result.status !== 0) {

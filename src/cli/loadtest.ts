@@ -15,6 +15,8 @@ export const commonOptions = {
   clients: option.integer('Clients to connect', 1, 1_000_000, { default: 100 }),
   rate: option.positive('How often they send; what it counts depends on the scenario (below)'),
   'room-size': option.integer('Clients per room (chat, publish)', 1, 1_000_000, { default: 10 }),
+  'room-prefix': option.string('Rooms are named PREFIX-<run>-<n> (chat, publish); with a token whose rooms claim is team-*, use team-load',
+    { default: 'load', expected: 'letters, digits and _ . : -, at most 40', parse: (s: string) => /^[A-Za-z0-9_.:-]{1,40}$/.test(s) ? s : (() => { throw new Error('invalid') })() }),
   duration: option.duration('How long to send (idle: to hold the connections)', { default: 30 }),
   transport: option.oneOf(['websocket', 'polling'] as const, 'Transport every client uses (polling keeps a sticky load balancer\'s cookie)', { default: 'websocket' }),
   bytes: option.integer('Size of each message\'s payload', 16, 10_000_000, { default: 64 }),
@@ -102,6 +104,7 @@ export function parseLoadtestArgs (argv: readonly string[], env: NodeJS.ProcessE
       clients: values.clients,
       rate: values.rate,
       roomSize: values['room-size'],
+      roomPrefix: values['room-prefix'],
       durationS: values.duration,
       bytes: values.bytes,
       token: values.token

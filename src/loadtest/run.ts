@@ -164,7 +164,7 @@ export async function runLoadtest (opts: RunOptions): Promise<LoadtestReport> {
   }
   const errors = Object.fromEntries(stats.errors)
   const problems = [
-    ...Object.entries(errors).map(([kind, n]) => `${kind} × ${n}`),
+    ...Object.entries(errors).map(([kind, n]) => `${kind} × ${n}${kind.endsWith('SG_ROOM_FORBIDDEN') ? ` (the token's rooms claim must allow ${target.roomPrefix}-*: see --room-prefix)` : ''}`),
     ...(connected === 0 ? ['no client connected'] : []),
     ...scenario.problems(result, stats)
   ]

@@ -20,6 +20,8 @@ export interface Target {
   /** As the scenario reads it (`rate.meaning`); undefined when the flag was not given and the scenario has no default. */
   rate: number | undefined
   roomSize: number
+  /** Rooms are named `<roomPrefix>-<run>-<n>`: a token's rooms claim must allow them. */
+  roomPrefix: string
   durationS: number
   /** Size of each message's payload. */
   bytes: number

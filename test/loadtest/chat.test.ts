@@ -86,6 +86,14 @@ t.test('with AUTH_MODE=jwt it connects with --token, and reports the refusal wit
   t.equal(ok.code, 0, ok.stderr)
   t.equal(report(ok).result.delivered, report(ok).result.expectedDeliveries)
 
+  // A token limited to team-* rooms: the load's rooms must be named for it.
+  const team = (await mintToken({ sub: 'loader', rooms: ['team-*'], ttl: 3600, secret })).token
+  const named = await loadtest([gw.url, '--clients', '2', '--room-size', '2', '--rate', '5', '--duration', '0.5', '--room-prefix', 'team-load'], { TOKEN: team })
+  t.equal(named.code, 0, named.stderr)
+  const forbidden = await loadtest([gw.url, '--clients', '2', '--duration', '0.5'], { TOKEN: team })
+  t.equal(forbidden.code, 1)
+  t.match(report(forbidden).problems, ['room:join SG_ROOM_FORBIDDEN × 2 (the token\'s rooms claim must allow load-*: see --room-prefix)'])
+
   const refused = await loadtest([gw.url, '--clients', '2', '--duration', '0.5'])
   t.equal(refused.code, 1)
   t.match(report(refused), { ok: false, connected: 0, errors: { 'connect SG_AUTH_REQUIRED': 2 }, problems: ['connect SG_AUTH_REQUIRED × 2', 'no client connected'] })

@@ -19,7 +19,7 @@ t.test('the HTML report is self-contained and renders its charts in Chromium', a
   t.teardown(() => new Promise((resolve) => { io.close(() => resolve(undefined)) }))
   const report = await runLoadtest({
     scenario: SCENARIOS.echo!,
-    target: { url: new URL(`http://127.0.0.1:${(http.address() as { port: number }).port}`), transport: 'websocket', clients: 5, rate: 10, roomSize: 1, durationS: 2, bytes: 64, token: undefined },
+    target: { url: new URL(`http://127.0.0.1:${(http.address() as { port: number }).port}`), transport: 'websocket', clients: 5, rate: 10, roomSize: 1, roomPrefix: 'load', durationS: 2, bytes: 64, token: undefined },
     options: { event: 'echo' }
   })
   t.equal(report.ok, true)

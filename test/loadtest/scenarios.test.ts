@@ -11,7 +11,7 @@ import { startGateway } from '../../src/testing.js'
 import { scrape, value } from '../metrics/helpers.js'
 
 const target = (url: string, over: Partial<Target> = {}): Target => ({
-  url: new URL(url), transport: 'websocket', clients: 4, rate: 5, roomSize: 2, durationS: 1, bytes: 64, token: undefined, ...over
+  url: new URL(url), transport: 'websocket', clients: 4, rate: 5, roomSize: 2, roomPrefix: 'load', durationS: 1, bytes: 64, token: undefined, ...over
 })
 
 /** A plain Socket.IO server with bench/echo-server.ts's handler, counting what it answered. */

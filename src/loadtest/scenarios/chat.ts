@@ -34,7 +34,7 @@ export default defineScenario({
     const members: Member[] = []
     await connectClients(ctx, {
       setup: async (socket, i) => {
-        const room = `load-${run}-${Math.floor(i / target.roomSize)}`
+        const room = `${target.roomPrefix}-${run}-${Math.floor(i / target.roomSize)}`
         socket.on('message:new', (msg: { content?: unknown }) => {
           if (typeof msg?.content !== 'string' || !msg.content.startsWith(mark)) return
           stats.count('delivered')

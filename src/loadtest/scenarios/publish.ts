@@ -42,7 +42,7 @@ export default defineScenario({
 
     await connectClients(ctx, {
       setup: async (socket, i) => {
-        const room = `load-${run}-${Math.floor(i / target.roomSize)}`
+        const room = `${target.roomPrefix}-${run}-${Math.floor(i / target.roomSize)}`
         socket.on(PUBLISH_EVENT, (data: { run?: string, at?: number }) => {
           if (data?.run !== run || typeof data.at !== 'number') return
           stats.count('delivered')
