@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
@@ -13,6 +14,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The socketgate command (token, hash-password, loadtest) in the image too; no src/, so it runs dist/.
+COPY --from=build --chown=node:node /app/bin ./bin
 COPY --chown=node:node package.json ./
 COPY --chown=node:node public ./public
 COPY --chown=node:node admin-page ./admin-page

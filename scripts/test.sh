@@ -6,5 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/test-services.sh
 echo "test: type check (tsc --noEmit)"
 npx tsc --noEmit
+# The CLI's tests run the built command (bin/socketgate.js): build dist/ now if src/ changed,
+# once, rather than inside the first test file that needs it.
+node --input-type=module -e "import('./bin/build.js').then((m) => m.ensureBuilt())"
 echo "test: tap on node $(node -v)"
 exec npx tap "$@"

@@ -6,6 +6,7 @@ import './tick-shapes.js'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { ServerOptions } from 'socket.io'
 import { resolveConfig, type Config, type ConfigInput } from './config.js'
+import { GatewayLogController, loggerOptions } from './logging/index.js'
 import adminUi from './plugins/admin-ui.js'
 import cluster from './plugins/cluster.js'
 import demoPage from './plugins/demo-page.js'
@@ -16,6 +17,7 @@ import metrics from './plugins/metrics.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
 import socketIo, { type GatewayServer } from './plugins/socket-io.js'
+import startupSummary from './plugins/startup-summary.js'
 import { authenticator, type Authenticate } from './realtime/auth.js'
 import { drain, type DrainOptions } from './drain.js'
 
@@ -24,7 +26,7 @@ export interface GatewayOptions extends ConfigInput {
   socketio?: Partial<ServerOptions>
   /** Replaces the strategy chosen by `authMode`. */
   authenticate?: Authenticate
-  /** Fastify's `logger` option; defaults to pino at `logLevel`. */
+  /** Fastify's `logger` option; defaults to pino at `logLevel`, formatted as `logFormat` says. */
   logger?: FastifyServerOptions['logger']
 }
 
@@ -71,7 +73,9 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   const auth = authenticate ?? authenticator(config)
 
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel },
+    logger: logger ?? loggerOptions(config),
+    // One line per request, static files at debug (src/logging).
+    logController: new GatewayLogController(),
     trustProxy: config.trustProxy,
     // The publish API carries client payloads: the same ceiling as a Socket.IO packet.
     bodyLimit: config.maxHttpBufferSize,
@@ -80,6 +84,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   })
 
   await app.register(lifecycle)
+  // Early, so that every later plugin can add its entry to the start-up log line.
+  await app.register(startupSummary, { config })
   await app.register(errorHandler)
   // The cluster's adapter (REDIS_URL) goes to Socket.IO at construction; your `socketio` still wins.
   await app.register(cluster, { config })
@@ -90,7 +96,7 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })
   await app.register(health)
   await app.register(publishApi, { config })
-  if (config.demoPage) await app.register(demoPage)
+  if (config.demoPage) await app.register(demoPage, { config })
 
   return {
     app,

@@ -42,6 +42,11 @@ export const ConfigSchema = Type.Object({
   logLevel: setting(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }), {
     env: 'LOG_LEVEL', expected: `one of ${LOG_LEVELS.join(', ')}`, description: 'pino log level'
   }),
+  logFormat: setting(Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')], { default: 'auto' }), {
+    env: 'LOG_FORMAT',
+    expected: 'auto, pretty or json',
+    description: 'Log lines: json (one object per line, for machines) or pretty (short, for people); auto: pretty when stdout is a terminal'
+  }),
   corsOrigins: setting(Type.Array(Type.String({ pattern: '^(\\*|https?://[^/\\s]+)$' }), { default: [] }), {
     env: 'CORS_ORIGINS',
     expected: 'a comma-separated list of origins like https://app.example.com, or *',
@@ -193,7 +198,7 @@ export const ConfigSchema = Type.Object({
   }),
   adminPasswordHash: setting(Type.Optional(Type.String({ pattern: BCRYPT_HASH })), {
     env: 'ADMIN_PASSWORD_HASH',
-    expected: 'a bcrypt hash of 60 characters like $2b$12$… (make one with: npx bcrypt \'your password\' 12; quote it, shells and compose files expand $)',
+    expected: 'a bcrypt hash of 60 characters like $2b$12$… (make one with: npx socketgate hash-password; write it in single quotes, in a shell or a .env file, or $ expands)',
     description: 'Admin UI password, bcrypt-hashed (unset: a random password is generated and logged at start)',
     secret: true
   }),
@@ -387,8 +392,8 @@ export function resolveConfig (input: ConfigInput = {}): Config {
 }
 
 /** `--help` text: one block per setting, env name, flag, default and meaning. */
-export function helpText (): string {
-  const lines = ['Usage: socketgate [--flag value ...]', '', 'Every flag has an environment variable; flags win.', '']
+export function helpText (usage = 'Usage: socketgate [--flag value ...]'): string {
+  const lines = [usage, '', 'Every flag has an environment variable; flags win.', '']
   for (const [, schema] of settings) {
     const def = schema.default === undefined ? '' : ` (default: ${JSON.stringify(Array.isArray(schema.default) ? schema.default.join(',') : schema.default)})`
     lines.push(`  ${cliFlag(schema.env)}, ${schema.env}${def}`)

@@ -163,6 +163,25 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
     app.log.warn({ patch: missing }, `admin UI: the bundle changed shape, so ${missing}`)
   }
 
+  // Its URL and how to log in go in the start-up summary; the two cases that need the operator's
+  // attention (no password at all, or one that changes at every start) also get a warning.
+  app.startupSummary.add(({ baseUrl }) => {
+    const url = `${baseUrl ?? ''}${ADMIN_PATH}/`
+    const mode = {
+      operator: 'operator mode: sockets and rooms, metadata only',
+      production: 'dashboards only; ADMIN_MODE=operator lists sockets',
+      development: 'development mode: every event payload copied to operators'
+    }[config.adminMode]
+    const login = auth === false
+      ? 'NO password'
+      : generatedPassword !== undefined ? `user "${auth.username}", password generated below` : `user "${auth.username}", password of ADMIN_PASSWORD_HASH`
+    return {
+      key: 'admin',
+      label: 'admin UI',
+      text: `${url}  (${login}; ${mode}${config.adminReadonly ? '; read-only' : ''})`,
+      fields: { url, username: auth === false ? undefined : auth.username, password: auth === false ? 'none' : generatedPassword !== undefined ? 'generated' : 'configured', mode: config.adminMode, readonly: config.adminReadonly }
+    }
+  })
   app.addHook('onListen', async () => {
     const url = adminUrl(app)
     if (auth === false) {
@@ -172,14 +191,10 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       // the only way the operator learns the password. It is new at every start.
       app.log.warn({ url, username: auth.username, password: generatedPassword },
         `admin UI: log in at ${url} as "${auth.username}" with the generated password "${generatedPassword}". ` +
-        'It changes at every start; to choose your own, set ADMIN_PASSWORD_HASH=$(npx bcrypt \'your password\' 12)')
-    } else {
-      app.log.info({ url, username: auth.username, mode: config.adminMode, readonly: config.adminReadonly }, 'admin UI ready')
+        'It changes at every start; to keep one, set ADMIN_PASSWORD_HASH to the output of: npx socketgate hash-password')
     }
     if (config.adminMode === 'development') {
       app.log.warn('admin UI in development mode: every event every client sends or receives, payload included, is copied to the operators (and, with REDIS_URL, through Redis to every node); for local debugging only. ADMIN_MODE=operator lists sockets and rooms without payloads')
-    } else if (config.adminMode === 'production') {
-      app.log.info('admin UI in production mode: dashboard and servers only; ADMIN_MODE=operator (the default) lists sockets, rooms and clients with metadata only')
     }
   })
-}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics'] })
+}, { fastify: '5.x', name: 'admin-ui', dependencies: ['socket-io', 'cluster', 'metrics', 'startup-summary'] })
