@@ -73,7 +73,7 @@ t.test('the start-up summary names every URL and mode, with what plugins add', a
     level: 30,
     startup: {
       demo: { url: `${gw.url}/` },
-      admin: { url: `${gw.url}/admin/`, username: 'admin', password: 'generated', mode: 'production' },
+      admin: { url: `${gw.url}/admin/`, username: 'admin', password: 'generated', mode: 'operator' },
       // The metrics listener binds HOST (every interface here), unlike this test's main listener.
       metrics: { url: `http://localhost:${metricsPort}/metrics`, port: metricsPort },
       api: { enabled: true, url: `${gw.url}/api/v1/publish` },
