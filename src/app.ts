@@ -16,6 +16,7 @@ import lifecycle from './plugins/lifecycle.js'
 import metrics from './plugins/metrics.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
+import recovery from './plugins/recovery.js'
 import socketIo, { type GatewayServer } from './plugins/socket-io.js'
 import startupSummary from './plugins/startup-summary.js'
 import { authenticator, type Authenticate } from './realtime/auth.js'
@@ -52,9 +53,6 @@ function socketIoOptions (config: Config, accepting: () => boolean, extra: Parti
     ...(config.corsOrigins.length > 0
       ? { cors: { origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] } }
       : {}),
-    ...(config.connectionRecovery
-      ? { connectionStateRecovery: { maxDisconnectionDuration: config.connectionRecoveryMaxMs, skipMiddlewares: true } }
-      : {}),
     ...extra,
     // Runs for new engine.io handshakes only (not for requests of live sessions): refused with
     // 403 while draining, so clients retry and the load balancer sends them elsewhere.
@@ -89,7 +87,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   await app.register(errorHandler)
   // The cluster's adapter (REDIS_URL) goes to Socket.IO at construction; your `socketio` still wins.
   await app.register(cluster, { config })
-  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, { ...app.cluster.socketio, ...socketio }))
+  await app.register(recovery, { config })
+  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, app.recovery.socketio({ ...app.cluster.socketio, ...socketio })))
   await app.register(realtime, { config, authenticate: auth })
   // After the namespaces it observes, before the routes whose HTTP durations it records.
   await app.register(metrics, { config })
