@@ -1,7 +1,11 @@
 // The Socket.IO adapter of a cluster node: @socket.io/redis-streams-adapter (docs/scale-out.md
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
+import { MessageType } from 'socket.io-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import type { ClusteredRecovery } from '../recovery/index.js'
+import { StreamSessionStore } from '../recovery/stream-store.js'
+import type { Packet } from '../recovery/types.js'
 import type { RedisClient } from './redis.js'
 import { mirrorSessions, type SessionAdapter } from './sessions.js'
 
@@ -53,12 +57,17 @@ interface StreamsAdapter {
   doPublishResponse: (requesterUid: string, response: Message) => Promise<void>
   onMessage: (message: Message, offset?: string) => void
   onResponse: (response: Message) => void
+  addOffsetIfNecessary: (packet: Packet, opts: unknown, offset: string) => void
+  publishAndReturnOffset: (message: { type: number, data: unknown }) => Promise<string>
+  /** Read by src/recovery/index.ts. */
+  recovery?: ClusteredRecovery
 }
 
 export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
+  const streamName = `${prefix}:stream`
   const factory = createAdapter(client, {
-    streamName: `${prefix}:stream`,
+    streamName,
     channelPrefix: `${prefix}:channel`,
     sessionKeyPrefix,
     maxLen: streamMaxLen,
@@ -70,7 +79,29 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: 
     const adapter = factory(nsp) as unknown as StreamsAdapter
     instrument(adapter, traffic)
     mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
+    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), log)
     return adapter
+  }
+}
+
+/** What src/recovery needs of this adapter: its session store, told of each offset it appends. */
+function recoveryOf (adapter: StreamsAdapter, store: StreamSessionStore, log: FastifyBaseLogger): ClusteredRecovery {
+  const { addOffsetIfNecessary } = adapter
+  adapter.addOffsetIfNecessary = (packet, opts, offset) => {
+    const before = packet.data?.length
+    addOffsetIfNecessary.call(adapter, packet, opts, offset)
+    if (packet.data !== undefined && packet.data.length !== before) store.withOffset.add(packet)
+  }
+  return {
+    store,
+    // To the other nodes only: disconnectSockets would also apply it here, after the publish,
+    // to the resumed socket that has the same id by then. Only that namespace's socket, not its
+    // connection: other namespaces of the same client keep their sessions. The old transport
+    // ends with its heartbeat.
+    releaseElsewhere: (sid) => {
+      adapter.publishAndReturnOffset({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: { rooms: [sid], except: [], flags: {} }, close: false } })
+        .catch((err: unknown) => log.warn({ err, nsp: adapter.nsp.name }, 'the other nodes were not told to release a resumed session'))
+    }
   }
 }
 

@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url)
 const MEMBERS: ReadonlyArray<[name: string, holder: object, arity: number]> = [
   ['Adapter.prototype._encode', Adapter.prototype, 2],
   ['Adapter.prototype.apply', Adapter.prototype, 2],
-  ['ClusterAdapter.prototype.addOffsetIfNecessary', ClusterAdapter.prototype, 3]
+  ['ClusterAdapter.prototype.addOffsetIfNecessary', ClusterAdapter.prototype, 3],
+  // The cluster's resume tells the other nodes to release a session (src/cluster/adapter.ts).
+  ['ClusterAdapter.prototype.publishAndReturnOffset', ClusterAdapter.prototype, 1]
 ]
 
 /** What is missing or changed, one line each; empty when the shape is the expected one. */
