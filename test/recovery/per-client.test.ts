@@ -3,6 +3,7 @@
 // on any event, broadcast or direct); a client that asks gets its pid and the offsets.
 import t from 'tap'
 import { startGateway } from '../../src/testing.js'
+import { SHARED_REDIS, uniquePrefix, waitFor } from '../cluster/helpers.js'
 import { rawPolling, rawWebSocket, type RawClient } from './wire.js'
 
 const EVENT = (p: string): boolean => p.startsWith('2[')
@@ -59,4 +60,30 @@ t.test('with CONNECTION_RECOVERY=false no client gets a pid, even one that asks'
   t.match(await asking.next(), /^0\{"sid":"[\w-]+"\}$/)
   await asking.send('2["message:send",{"content":"x"}]')
   t.equal(await asking.next(EVENT).then(args).then((a) => a.length), 2)
+})
+
+t.test('clustered (REDIS_URL), a broadcast from another node reaches a plain client without the offset, and an asking one with it', async (t) => {
+  const options = { redisUrl: SHARED_REDIS, redisKeyPrefix: uniquePrefix(), clusterHeartbeatMs: 200, clusterNodeTimeoutMs: 1000, adminUi: false }
+  const a = await startGateway(t, { ...options, nodeId: 'wire-a' })
+  const b = await startGateway(t, { ...options, nodeId: 'wire-b' })
+  await waitFor('both nodes to see each other', () => a.app.cluster.nodes().length === 2 && b.app.cluster.nodes().length === 2 ? true : undefined)
+  const plain = await rawWebSocket(t, b.url)
+  await plain.send('0')
+  t.match(await plain.next(), /^0\{"sid":"[\w-]+"\}$/)
+  const asking = await rawWebSocket(t, b.url)
+  await asking.send('0{"recovery":true}')
+  t.match(await asking.next(), /^0\{"sid":"[\w-]+","pid":"[\w-]+"\}$/)
+  const ready = args(await asking.next(EVENT))
+  t.match(ready[2], /^\d+-\d+$/, 'the offset is a stream id')
+  const sender = await rawWebSocket(t, a.url)
+  await sender.send('0')
+  await sender.next()
+  await sender.send('21["message:send",{"content":"from node a"}]')
+  const toPlain = args(await plain.next((p) => p.includes('from node a')))
+  const toAsking = args(await asking.next((p) => p.includes('from node a')))
+  t.equal(toPlain.length, 2, 'plain: the event and its payload')
+  t.equal(toAsking.length, 3, 'asking: and the offset')
+  t.match(toAsking[2], /^\d+-\d+$/)
+  const own = args(await sender.next((p) => p.includes('from node a')))
+  t.equal(own.length, 2, 'the plain sender on node A gets its own broadcast without the offset too')
 })
