@@ -3,7 +3,8 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
 import type { RedisClient } from './redis.js'
-import { mirrorSessions, type SessionAdapter } from './sessions.js'
+import { streamsAdapterInternals, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
+import { mirrorSessions } from './sessions.js'
 
 /** socket.io-adapter's MessageType, by number: bounded label values for the message counters. */
 const MESSAGE_TYPES: Record<number, string> = {
@@ -44,16 +45,6 @@ export interface AdapterOptions {
   log: FastifyBaseLogger
 }
 
-interface Message { uid: string, nsp: string, type: number }
-/** The members of RedisStreamsAdapter this file wraps (its typings hide some of them). */
-interface StreamsAdapter {
-  uid: string
-  nsp: { name: string }
-  doPublish: (message: Message) => Promise<string>
-  doPublishResponse: (requesterUid: string, response: Message) => Promise<void>
-  onMessage: (message: Message, offset?: string) => void
-  onResponse: (response: Message) => void
-}
 
 export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
@@ -67,9 +58,10 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: 
   })
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
-    const adapter = factory(nsp) as unknown as StreamsAdapter
+    // The members wrapped below are the adapter's internals (src/internals/redis-streams-adapter.ts).
+    const adapter = streamsAdapterInternals(factory(nsp))
     instrument(adapter, traffic)
-    mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
+    mirrorSessions(adapter, client, sessionKeyPrefix, log)
     return adapter
   }
 }

@@ -73,3 +73,15 @@ export function observeClientEvents (socket: Socket, shapes: Pick<SocketIoShapes
     dispatch.call(this, args)
   }
 }
+
+type AnyFn = (...args: unknown[]) => unknown
+
+/**
+ * Replaces `socket.emit` on the instance by `wrap(original)` (call it with `.call(socket, …)`).
+ * `emit` is public; that with connection state recovery on it goes through the adapter's
+ * `broadcast` (to stamp an offset) is not, which is why the counters flag their own emits.
+ */
+export function wrapEmit (socket: Socket, wrap: (emit: AnyFn) => (ev: unknown, ...args: unknown[]) => boolean): void {
+  const s = socket as unknown as { emit: AnyFn }
+  s.emit = wrap(s.emit)
+}

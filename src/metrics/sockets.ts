@@ -3,6 +3,7 @@
 // Connections already runs (see InboundObserver); nothing here runs per recipient of a broadcast.
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
+import { wrapEmit } from '../internals/socket-io.js'
 import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
 import type { NamespaceState, NamespaceStates } from './namespaces.js'
@@ -75,8 +76,7 @@ export class SocketInstrumentation {
     }
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
-    const emit = socket.emit as unknown as AnyFn
-    const direct = (ev: unknown, ...args: unknown[]): boolean => {
+    wrapEmit(socket, (emit) => (ev, ...args) => {
       const last = args.length - 1
       if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
       this.#directEmit = true
@@ -87,8 +87,7 @@ export class SocketInstrumentation {
       }
       state.events.slot(ev).sent()
       return true
-    }
-    ;(socket as unknown as { emit: typeof direct }).emit = direct
+    })
   }
 
   #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {
