@@ -1,8 +1,6 @@
 // createGateway: builds the Fastify app with its plugins in dependency order. It never listens on
 // its own and never reads process.env, so tests and embedding applications build as many
 // gateways as they like in one process.
-// First, so that it runs before anything can make the process idle (see the file).
-import './tick-shapes.js'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { ServerOptions } from 'socket.io'
 import { resolveConfig, type Config, type ConfigInput } from './config.js'
