@@ -130,6 +130,16 @@ export const ConfigSchema = Type.Object({
     description: 'Bearer key for /api/v1/* (unset: the HTTP API is off)',
     secret: true
   }),
+  publishDataMaxDepth: setting(Type.Integer({ minimum: 1, maximum: 1000, default: 32 }), {
+    env: 'PUBLISH_DATA_MAX_DEPTH',
+    expected: 'an integer from 1 to 1000 (levels)',
+    description: 'Deepest nesting of arrays and objects in a publish API `data`; deeper data is refused with 400 SG_PAYLOAD_TOO_DEEP (deep data would overflow the stack while it is broadcast)'
+  }),
+  publishDataMaxBytes: setting(Type.Integer({ minimum: 16, maximum: 100 * 1024 * 1024, default: 262_144 }), {
+    env: 'PUBLISH_DATA_MAX_BYTES',
+    expected: 'an integer from 16 to 104857600 (bytes)',
+    description: 'Largest publish API `data`, as JSON; larger data is refused with 400 SG_PAYLOAD_TOO_LARGE (the whole body is bounded by MAX_HTTP_BUFFER_SIZE too)'
+  }),
   drainWindowMs: setting(ms(10_000, 0), {
     env: 'DRAIN_WINDOW_MS',
     expected: 'a non-negative integer (milliseconds)',

@@ -2,6 +2,7 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
 import type { RedisClient } from './redis.js'
 import { mirrorSessions, type SessionAdapter } from './sessions.js'
 
@@ -41,6 +42,7 @@ export interface AdapterOptions {
   prefix: string
   streamMaxLen: number
   traffic: ClusterTraffic
+  errors: AdapterErrors
   log: FastifyBaseLogger
 }
 
@@ -55,7 +57,7 @@ interface StreamsAdapter {
   onResponse: (response: Message) => void
 }
 
-export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: AdapterOptions) {
+export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
   const factory = createAdapter(client, {
     streamName: `${prefix}:stream`,
@@ -70,6 +72,7 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: 
     const adapter = factory(nsp) as unknown as StreamsAdapter
     instrument(adapter, traffic)
     mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
+    guardAdapter(adapter as unknown as GuardedAdapter, errors)
     return adapter
   }
 }
@@ -80,13 +83,23 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
     traffic.publishFailures++
     throw err
   }
+  // Encoding happens inside these, synchronously: a message that cannot be encoded (data nested
+  // past the stack) throws there, where the adapter expects a rejection. Made one.
   adapter.doPublish = (message) => {
     traffic.count(traffic.published, message.type)
-    return doPublish.call(adapter, message).catch(failed)
+    try {
+      return doPublish.call(adapter, message).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.doPublishResponse = (requesterUid, response) => {
     traffic.count(traffic.published, response.type)
-    return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    try {
+      return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.onMessage = (message, offset) => {
     // Every node reads the whole stream, its own broadcasts included: count only the others'.
