@@ -5,7 +5,7 @@ import { createClient } from '@redis/client'
 import type { Server } from 'socket.io'
 import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../src/testing.js'
-import { scrape, value } from './metrics/helpers.js'
+import { RawClient, scrape, value } from './metrics/helpers.js'
 import { startRedis, uniquePrefix, waitFor, SHARED_REDIS } from './cluster/helpers.js'
 
 const KEY = 'publish-key-0123456789'
@@ -139,4 +139,24 @@ t.test('with Redis gone, every adapter path of the gateway fails quietly: rooms,
   t.equal(value(s, 'socketgate_cluster_adapter_errors_total', { operation: 'server_side_emit' }), 1, 'the failed serverSideEmit counted')
   t.ok(value(s, 'socketgate_cluster_adapter_errors_total', { operation: 'fetch_sockets' }) >= 1, 'the failed fetches counted (ours and the rooms listing\'s)')
   await healthy(t, gw, 'with Redis gone')
+})
+
+t.test('clients cannot reach the broadcast with deep data: the chat events forward only checked strings', async (t) => {
+  const gw = await startGateway(t, { redisUrl: SHARED_REDIS, redisKeyPrefix: uniquePrefix() })
+  const neighbour = await connectClient(t, gw)
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.close())
+  raw.send('40')
+  await raw.next((m) => m.startsWith('40'))
+  const deep = deepJson(100_000)
+  raw.send(`421["message:send",${deep}]`)
+  t.match(await raw.next((m) => m.startsWith('431')), /SG_INVALID_PAYLOAD/, 'message:send with deep data: refused in its ack')
+  const got = nextEvent<[{ content: string }]>(neighbour, 'message:new')
+  raw.send(`422["message:send",{"content":"hi","extra":${deep}}]`)
+  t.match(await raw.next((m) => m.startsWith('432')), /"ok":true/, 'extra fields are not forwarded: only content and room are')
+  raw.send(`423["room:join",${deep}]`)
+  t.match(await raw.next((m) => m.startsWith('433')), /SG_INVALID_ROOM/, 'room:join with deep data: refused')
+  raw.send(`42["anything",${deep}]`)
+  t.equal((await got)[0].content, 'hi', 'the neighbour got the one good message')
+  await healthy(t, gw, 'after deep client events')
 })

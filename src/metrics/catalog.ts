@@ -63,6 +63,7 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     eventErrors: counter('event_errors_total', 'Client events whose ack answered { ok: false }, by event name (the error ratio of each event)', ['namespace', 'event']),
     limitsExceeded: counter('limits_exceeded_total', 'Requests, connections or events refused or cut off by a limit, by limit', ['limit']),
     // Process
+    unhandledRejections: counter('unhandled_rejections_total', 'Promise rejections no code handled (each one a bug): the socketgate process logs and counts them and keeps serving'),
     http: latency('http_request_duration_seconds', 'HTTP requests served by Fastify, by route pattern', ['method', 'route', 'status_code'])
   }
 }

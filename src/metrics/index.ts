@@ -47,6 +47,8 @@ export interface MetricsApi {
   refused: (namespace: string, reason: string) => void
   /** A request, connection or event refused or cut off by one of the gateway's limits. */
   limitExceeded: (limit: Limit) => void
+  /** The process edge (socketgate serve) caught a promise rejection nobody handled. */
+  unhandledRejection: () => void
 }
 
 export class GatewayMetrics implements MetricsApi {
@@ -69,6 +71,7 @@ export class GatewayMetrics implements MetricsApi {
     for (const nsp of io._nsps.values()) namespace(nsp)
     io.on('new_namespace', namespace)
     for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
+    this.#catalog.unhandledRejections.series()
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
     processMetrics(this.registry, opts.prefix)
   }
@@ -97,6 +100,10 @@ export class GatewayMetrics implements MetricsApi {
 
   refused (namespace: string, reason: string): void {
     this.#states.named(namespace)?.refused(reason).inc()
+  }
+
+  unhandledRejection (): void {
+    this.#catalog.unhandledRejections.series().value++
   }
 
   limitExceeded (limit: Limit): void {
