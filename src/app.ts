@@ -14,6 +14,7 @@ import errorHandler from './plugins/error-handler.js'
 import health from './plugins/health.js'
 import lifecycle from './plugins/lifecycle.js'
 import metrics from './plugins/metrics.js'
+import origins from './plugins/origins.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
 import socketIo, { type GatewayServer } from './plugins/socket-io.js'
@@ -93,6 +94,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   await app.register(realtime, { config, authenticate: auth })
   // After the namespaces it observes, before the routes whose HTTP durations it records.
   await app.register(metrics, { config })
+  // CORS_ORIGINS on every engine.io request; counted, so after metrics.
+  await app.register(origins, { config })
   if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })
   await app.register(health)
   await app.register(publishApi, { config })
