@@ -172,6 +172,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 65535',
     description: 'Serve /metrics on this port instead of the main one, so it need not be public (0 picks a free one)'
   }),
+  metricsRenderIntervalMs: setting(ms(100, 0), {
+    env: 'METRICS_RENDER_INTERVAL_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'Least time between two renders of /metrics: scrapes arriving meanwhile wait for the next render and share it (never an older one), so a scrape flood costs at most one render per interval'
+  }),
+  metricsScrapeQueueMax: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }), {
+    env: 'METRICS_SCRAPE_QUEUE_MAX',
+    expected: 'an integer from 1 to 100000 (scrapes)',
+    description: 'Scrapes of /metrics that may wait for the next render; more are refused with 429 and counted (limits_exceeded_total{limit="metrics_scrape"})'
+  }),
   metricsPrefix: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$', default: 'socketgate_' }), {
     env: 'METRICS_PREFIX', expected: 'letters, digits and _, not starting with a digit (may be empty)', description: 'Prefix of the gateway\'s metric names'
   }),
