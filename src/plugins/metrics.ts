@@ -31,7 +31,7 @@ const PUBLISH_ROUTE = '/api/v1/publish'
 
 const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, limitExceeded: () => {}, unhandledRejection: () => {} }
 
-type Rendered = { body: string, contentType: string }
+type Rendered = { body: Buffer, contentType: string }
 /** One gate per format; undefined when the scrape is refused (too many waiting). */
 type Scrape = (accept: string | undefined) => Promise<Rendered> | undefined
 
@@ -81,7 +81,12 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   })
 
   // Renders spaced and shared (src/metrics/scrape-gate.ts): a scrape flood costs a bounded CPU.
-  const gate = (openMetrics: boolean) => new ScrapeGate(() => metrics.render(openMetrics), {
+  // Encoded once per render: the scrapes sharing it send the same bytes.
+  const render = async (openMetrics: boolean): Promise<Rendered> => {
+    const { body, contentType } = await metrics.render(openMetrics)
+    return { body: Buffer.from(body), contentType }
+  }
+  const gate = (openMetrics: boolean) => new ScrapeGate(() => render(openMetrics), {
     intervalMs: config.metricsRenderIntervalMs, maxWaiting: config.metricsScrapeQueueMax
   })
   const gates = { text: gate(false), open: gate(true) }
