@@ -46,7 +46,7 @@ async function startGateway (intervalMs: number): Promise<{ child: ChildProcess,
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
     try { if ((await fetch(url + '/healthz')).ok) break } catch {}
-    if (i > 200) throw new Error('gateway did not start')
+    if (i > 1200) throw new Error('gateway did not start within 60 s')
     await sleep(50)
   }
   return { child, url }

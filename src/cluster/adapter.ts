@@ -59,16 +59,21 @@ interface StreamsAdapter {
 
 export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
-  const factory = createAdapter(client, {
-    streamName: `${prefix}:stream`,
-    channelPrefix: `${prefix}:channel`,
-    sessionKeyPrefix,
-    maxLen: streamMaxLen,
-    // Short, so that a closing node's blocked reader notices quickly.
-    blockTimeInMs: 1000
-  })
+  // Made at the first namespace, not before: createAdapter starts reading the stream at once and
+  // stops only when the last of its adapters closes. A gateway that never made one (its start
+  // failed first, or `socketio.adapter` replaced it) would read forever, and once closing destroyed
+  // the reader's connection, spin on its rejections with the event loop starved.
+  let factory: ReturnType<typeof createAdapter> | undefined
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
+    factory ??= createAdapter(client, {
+      streamName: `${prefix}:stream`,
+      channelPrefix: `${prefix}:channel`,
+      sessionKeyPrefix,
+      maxLen: streamMaxLen,
+      // Short, so that a closing node's blocked reader notices quickly.
+      blockTimeInMs: 1000
+    })
     const adapter = factory(nsp) as unknown as StreamsAdapter
     instrument(adapter, traffic)
     mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
