@@ -130,6 +130,16 @@ export const ConfigSchema = Type.Object({
     description: 'Bearer key for /api/v1/* (unset: the HTTP API is off)',
     secret: true
   }),
+  publishDataMaxDepth: setting(Type.Integer({ minimum: 1, maximum: 1000, default: 32 }), {
+    env: 'PUBLISH_DATA_MAX_DEPTH',
+    expected: 'an integer from 1 to 1000 (levels)',
+    description: 'Deepest nesting of arrays and objects in a publish API `data`; deeper data is refused with 400 SG_PAYLOAD_TOO_DEEP (deep data would overflow the stack while it is broadcast)'
+  }),
+  publishDataMaxBytes: setting(Type.Integer({ minimum: 16, maximum: 100 * 1024 * 1024, default: 262_144 }), {
+    env: 'PUBLISH_DATA_MAX_BYTES',
+    expected: 'an integer from 16 to 104857600 (bytes)',
+    description: 'Largest publish API `data`, as JSON; larger data is refused with 400 SG_PAYLOAD_TOO_LARGE (the whole body is bounded by MAX_HTTP_BUFFER_SIZE too)'
+  }),
   drainWindowMs: setting(ms(10_000, 0), {
     env: 'DRAIN_WINDOW_MS',
     expected: 'a non-negative integer (milliseconds)',
@@ -161,6 +171,16 @@ export const ConfigSchema = Type.Object({
     env: 'METRICS_PORT',
     expected: 'an integer from 0 to 65535',
     description: 'Serve /metrics on this port instead of the main one, so it need not be public (0 picks a free one)'
+  }),
+  metricsRenderIntervalMs: setting(ms(100, 0), {
+    env: 'METRICS_RENDER_INTERVAL_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'Least time between two renders of /metrics: scrapes arriving meanwhile wait for the next render and share it (never an older one), so a scrape flood costs at most one render per interval'
+  }),
+  metricsScrapeQueueMax: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }), {
+    env: 'METRICS_SCRAPE_QUEUE_MAX',
+    expected: 'an integer from 1 to 100000 (scrapes)',
+    description: 'Scrapes of /metrics that may wait for the next render; more are refused with 429 and counted (limits_exceeded_total{limit="metrics_scrape"})'
   }),
   metricsPrefix: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$', default: 'socketgate_' }), {
     env: 'METRICS_PREFIX', expected: 'letters, digits and _, not starting with a digit (may be empty)', description: 'Prefix of the gateway\'s metric names'

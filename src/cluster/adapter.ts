@@ -2,6 +2,7 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
 import type { RedisClient } from './redis.js'
 import { streamsAdapterInternals, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
 import { mirrorSessions } from './sessions.js'
@@ -42,26 +43,33 @@ export interface AdapterOptions {
   prefix: string
   streamMaxLen: number
   traffic: ClusterTraffic
+  errors: AdapterErrors
   log: FastifyBaseLogger
 }
 
 
-export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: AdapterOptions) {
+export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
-  const factory = createAdapter(client, {
-    streamName: `${prefix}:stream`,
-    channelPrefix: `${prefix}:channel`,
-    sessionKeyPrefix,
-    maxLen: streamMaxLen,
-    // Short, so that a closing node's blocked reader notices quickly.
-    blockTimeInMs: 1000
-  })
+  // Made at the first namespace, not before: createAdapter starts reading the stream at once and
+  // stops only when the last of its adapters closes. A gateway that never made one (its start
+  // failed first, or `socketio.adapter` replaced it) would read forever, and once closing destroyed
+  // the reader's connection, spin on its rejections with the event loop starved.
+  let factory: ReturnType<typeof createAdapter> | undefined
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
+    factory ??= createAdapter(client, {
+      streamName: `${prefix}:stream`,
+      channelPrefix: `${prefix}:channel`,
+      sessionKeyPrefix,
+      maxLen: streamMaxLen,
+      // Short, so that a closing node's blocked reader notices quickly.
+      blockTimeInMs: 1000
+    })
     // The members wrapped below are the adapter's internals (src/internals/redis-streams-adapter.ts).
     const adapter = streamsAdapterInternals(factory(nsp))
     instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
+    guardAdapter(adapter as unknown as GuardedAdapter, errors)
     return adapter
   }
 }
@@ -72,13 +80,23 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
     traffic.publishFailures++
     throw err
   }
+  // Encoding happens inside these, synchronously: a message that cannot be encoded (data nested
+  // past the stack) throws there, where the adapter expects a rejection. Made one.
   adapter.doPublish = (message) => {
     traffic.count(traffic.published, message.type)
-    return doPublish.call(adapter, message).catch(failed)
+    try {
+      return doPublish.call(adapter, message).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.doPublishResponse = (requesterUid, response) => {
     traffic.count(traffic.published, response.type)
-    return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    try {
+      return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.onMessage = (message, offset) => {
     // Every node reads the whole stream, its own broadcasts included: count only the others'.

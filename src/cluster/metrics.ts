@@ -2,11 +2,13 @@
 // health, messages exchanged with the other nodes, and the cluster's size as this node sees it.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { ClusterTraffic } from './adapter.js'
+import type { AdapterErrors } from './guard.js'
 
 export interface ClusterView {
   redisUp: () => boolean
   nodes: () => string[]
   traffic: ClusterTraffic
+  adapterErrors: AdapterErrors
 }
 
 /** Registers the cluster series on an app's registry (only when REDIS_URL is set). */
@@ -48,6 +50,16 @@ export function registerClusterMetrics (registry: Registry, prefix: string, view
     collect () {
       this.reset()
       this.inc(view.traffic.publishFailures)
+    }
+  })
+  new Counter({
+    name: `${prefix}cluster_adapter_errors_total`,
+    help: 'Adapter calls that failed where no caller would have handled the error, by operation: caught, counted and logged so the node stays up',
+    labelNames: ['operation'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [operation, n] of view.adapterErrors.counts) this.inc({ operation }, n)
     }
   })
 }

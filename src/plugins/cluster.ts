@@ -10,6 +10,7 @@ import { clusterAdapter, ClusterTraffic } from '../cluster/adapter.js'
 import { RedisAdminStore } from '../cluster/admin-store.js'
 import { Membership } from '../cluster/membership.js'
 import { registerClusterMetrics } from '../cluster/metrics.js'
+import { AdapterErrors } from '../cluster/guard.js'
 import { createRedis } from '../cluster/redis.js'
 import type { AdminSessionStore } from './admin-ui.js'
 
@@ -46,6 +47,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   const prefix = config.redisKeyPrefix
   const { client, copies } = createRedis({ url: config.redisUrl, log })
   const traffic = new ClusterTraffic()
+  const adapterErrors = new AdapterErrors(log)
   const membership = new Membership({
     client, key: `${prefix}:nodes`, nodeId, heartbeatMs: config.clusterHeartbeatMs, timeoutMs: config.clusterNodeTimeoutMs, log
   })
@@ -54,7 +56,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     nodeId,
     socketio: {
       adapter: clusterAdapter({
-        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, log
+        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, errors: adapterErrors, log
       }) as unknown as ServerOptions['adapter']
     },
     connected: () => client.isReady,
@@ -80,7 +82,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     // The metrics plugin registers after Socket.IO (it observes the namespaces); its registry
     // exists by now.
     const registry = app.metrics?.registry
-    if (registry) registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => client.isReady, nodes: cluster.nodes, traffic })
+    if (registry) registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => client.isReady, nodes: cluster.nodes, traffic, adapterErrors })
   })
 
   // Runs after socket-io's onClose (reverse registration order): the adapters are closed first.
