@@ -4,6 +4,7 @@
 // First, so that it runs before anything can make the process idle (see the file).
 import './tick-shapes.js'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { IncomingMessage } from 'node:http'
 import type { ServerOptions } from 'socket.io'
 import { resolveConfig, type Config, type ConfigInput } from './config.js'
 import { GatewayLogController, loggerOptions } from './logging/index.js'
@@ -11,8 +12,10 @@ import adminUi from './plugins/admin-ui.js'
 import cluster from './plugins/cluster.js'
 import demoPage from './plugins/demo-page.js'
 import errorHandler from './plugins/error-handler.js'
+import eventLimits from './plugins/event-limits.js'
 import health from './plugins/health.js'
 import lifecycle from './plugins/lifecycle.js'
+import limits from './plugins/limits.js'
 import metrics from './plugins/metrics.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
@@ -41,7 +44,7 @@ export interface Gateway {
   close: () => Promise<void>
 }
 
-function socketIoOptions (config: Config, accepting: () => boolean, extra: Partial<ServerOptions> = {}): Partial<ServerOptions> {
+function socketIoOptions (config: Config, accepting: () => boolean, admit: (req: IncomingMessage) => string | undefined, extra: Partial<ServerOptions> = {}): Partial<ServerOptions> {
   const userAllow = extra.allowRequest
   return {
     transports: [...config.transports],
@@ -60,6 +63,9 @@ function socketIoOptions (config: Config, accepting: () => boolean, extra: Parti
     // 403 while draining, so clients retry and the load balancer sends them elsewhere.
     allowRequest: (req, callback) => {
       if (!accepting()) return callback('gateway is draining', false)
+      // Per client address (IP_MAX_CONNECTIONS, IP_HANDSHAKE_RATE): 403 with the reason.
+      const refused = admit(req)
+      if (refused !== undefined) return callback(refused, false)
       if (userAllow) return userAllow(req, callback)
       callback(null, true)
     }
@@ -79,6 +85,11 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     trustProxy: config.trustProxy,
     // The publish API carries client payloads: the same ceiling as a Socket.IO packet.
     bodyLimit: config.maxHttpBufferSize,
+    // A request (a polling POST, a publish) must arrive whole within this: a client trickling a
+    // body would otherwise hold its buffer for as long as it likes (docs/security.md). Node
+    // checks every connectionsCheckingInterval, so the bound holds within 1.5×.
+    requestTimeout: config.partialMessageTimeoutMs,
+    http: { connectionsCheckingInterval: Math.max(50, Math.floor(config.partialMessageTimeoutMs / 2)) },
     // While closing, the lifecycle plugin answers 503 itself, in the gateway's error shape.
     return503OnClosing: false
   })
@@ -89,8 +100,12 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
   await app.register(errorHandler)
   // The cluster's adapter (REDIS_URL) goes to Socket.IO at construction; your `socketio` still wins.
   await app.register(cluster, { config })
-  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, { ...app.cluster.socketio, ...socketio }))
+  await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, (req) => app.limits.admit(req), { ...app.cluster.socketio, ...socketio }))
+  // Before realtime: the `auth` size check runs before the authentication middleware.
+  await app.register(limits, { config })
   await app.register(realtime, { config, authenticate: auth })
+  // After realtime: refusing an event comes before counting and tracking it (see the file).
+  await app.register(eventLimits, { config })
   // After the namespaces it observes, before the routes whose HTTP durations it records.
   await app.register(metrics, { config })
   if (config.adminUi) await app.register(adminUi, { config, store: app.cluster.adminStore })

@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
-import { createCatalog, type Catalog } from './catalog.js'
+import { createCatalog, LIMITS, type Catalog, type Limit } from './catalog.js'
 import { EngineInstrumentation } from './engine.js'
 import type { HistogramSeries } from './families.js'
 import { registerGauges } from './gauges.js'
@@ -45,6 +45,8 @@ export interface MetricsApi {
   published: (namespace: string, elapsedMs: number) => void
   /** A client event refused before any handler (rate limiter, …), by a short fixed reason. */
   refused: (namespace: string, reason: string) => void
+  /** A request, connection or event refused or cut off by one of the gateway's limits. */
+  limitExceeded: (limit: Limit) => void
 }
 
 export class GatewayMetrics implements MetricsApi {
@@ -66,6 +68,7 @@ export class GatewayMetrics implements MetricsApi {
     }
     for (const nsp of io._nsps.values()) namespace(nsp)
     io.on('new_namespace', namespace)
+    for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
     processMetrics(this.registry, opts.prefix)
   }
@@ -94,6 +97,10 @@ export class GatewayMetrics implements MetricsApi {
 
   refused (namespace: string, reason: string): void {
     this.#states.named(namespace)?.refused(reason).inc()
+  }
+
+  limitExceeded (limit: Limit): void {
+    this.#catalog.limitsExceeded.series(limit).value++
   }
 
   /** An HTTP response; `route` is the route pattern (bounded), never the raw URL. */

@@ -28,7 +28,7 @@ declare module 'fastify' {
 /** The publish route, whose requests are also counted by status (publish_requests_total). */
 const PUBLISH_ROUTE = '/api/v1/publish'
 
-const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {} }
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, limitExceeded: () => {} }
 
 function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => void): HttpServer {
   return createServer((req, res) => {
@@ -103,6 +103,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     address: () => (listener?.address() as AddressInfo | null) ?? undefined,
     engineTotals: () => metrics.engineTotals(),
     published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
-    refused: (namespace: string, reason: string) => metrics.refused(namespace, reason)
+    refused: (namespace: string, reason: string) => metrics.refused(namespace, reason),
+    limitExceeded: (limit) => metrics.limitExceeded(limit)
   } satisfies AppMetrics)
 }, { fastify: '5.x', name: 'metrics', dependencies: ['socket-io'] })
