@@ -85,11 +85,6 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     trustProxy: config.trustProxy,
     // The publish API carries client payloads: the same ceiling as a Socket.IO packet.
     bodyLimit: config.maxHttpBufferSize,
-    // A request (a polling POST, a publish) must arrive whole within this: a client trickling a
-    // body would otherwise hold its buffer for as long as it likes (docs/security.md). Node
-    // checks every connectionsCheckingInterval, so the bound holds within 1.5×.
-    requestTimeout: config.partialMessageTimeoutMs,
-    http: { connectionsCheckingInterval: Math.max(50, Math.floor(config.partialMessageTimeoutMs / 2)) },
     // While closing, the lifecycle plugin answers 503 itself, in the gateway's error shape.
     return503OnClosing: false
   })

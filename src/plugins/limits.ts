@@ -55,12 +55,18 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   partial.attach(engine)
   app.addHook('onClose', async () => { partial.close() })
 
-  // A polling POST (or any HTTP request) not received whole within PARTIAL_MESSAGE_TIMEOUT_MS:
-  // Node answers 408 and closes the socket (Fastify's requestTimeout, src/app.ts); counted here.
-  app.server.on('clientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      report('partial_message', { address: socket.remoteAddress, timeoutMs: config.partialMessageTimeoutMs }, 'HTTP request cut off: not received whole within PARTIAL_MESSAGE_TIMEOUT_MS')
-    }
+  // A request body (a polling POST, a publish) not received whole within
+  // PARTIAL_MESSAGE_TIMEOUT_MS: its socket is destroyed, whoever was reading the body.
+  app.server.on('request', (req: IncomingMessage) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.complete) return
+    const timer = setTimeout(() => {
+      if (req.complete) return
+      report('partial_message', { address: requestAddress(req, config.trustProxy), method: req.method, timeoutMs: config.partialMessageTimeoutMs },
+        'HTTP request cut off: its body was not received whole within PARTIAL_MESSAGE_TIMEOUT_MS')
+      req.socket.destroy()
+    }, config.partialMessageTimeoutMs)
+    timer.unref()
+    req.once('close', () => { clearTimeout(timer) })
   })
 
   // Before the authentication middleware (src/plugins/realtime.ts): a large `auth` is refused
