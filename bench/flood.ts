@@ -2,16 +2,17 @@
 // of its idle p99). The gateway (bench/limits-server.ts) runs in its own process on SERVER_CORES;
 // the neighbour and the attacker run here. The neighbour sends RATE `message:send` events a second
 // with an ack, to a room of its own, and records each ack's round trip. The attacker sends
-// `message:send` with an ack to the default room as fast as its socket takes them (BATCH per
-// event-loop turn) and, once cut off, reconnects at once (a new socket.io-client each time), as an
-// attacker would. The attacker is a process of its own (this file with `attacker URL`): in the
-// neighbour's process its client-side work would delay the neighbour itself. Phases of SECONDS each, alternating: idle, flood; first with the limits at their
+// `message:send` with an ack to the default room, pre-encoded, as fast as the gateway reads them,
+// and, once cut off, reconnects at once, as an attacker would. The attacker is a process of its
+// own (this file with `attacker URL`): in the neighbour's process its work would delay the
+// neighbour itself. Phases of SECONDS each, alternating: idle, flood; first with the limits at their
 // defaults, then with EVENT_RATE=0 (no event limit: the gateway as it was) for comparison.
 //   [SECONDS=5] [RATE=50] [BATCH=200] [ROUNDS=2] [SERVER_CORES=0] taskset -c 1 node --import tsx bench/flood.ts
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { io as ioc, type Socket } from 'socket.io-client'
+import WebSocket from 'ws'
 import { buildGateway } from './gateway.js'
 import { percentile, startServer } from './limits-common.js'
 
@@ -43,37 +44,57 @@ async function neighbourPhase (neighbour: Socket, ms: number): Promise<number[]>
   return rtts
 }
 
-/** The attacker's process: floods until SIGTERM, then prints its counts as JSON. */
+/**
+ * The attacker's process: a raw WebSocket client writing pre-encoded, masked `message:send`
+ * frames with an ack id straight to its TCP socket, BATCH per write, as fast as the gateway reads
+ * them (it waits for 'drain'), and reconnecting at once when cut off: it costs the attacker next
+ * to nothing per event, as a real flood does. Prints its counts as JSON on SIGTERM.
+ */
 async function attack (url: string): Promise<void> {
   let running = true
   const stats = { sent: 0, ok: 0, limited: 0, connects: 0, refusedConnects: 0 }
   process.once('SIGTERM', () => { running = false })
+  const payload = Buffer.from('421["message:send",{"content":"flood"}]')
+  // FIN + text, masked with a zero key (the payload is unchanged), length < 126.
+  const frame = Buffer.concat([Buffer.from([0x81, 0x80 | payload.length, 0, 0, 0, 0]), payload])
+  const batch = Buffer.concat(Array.from({ length: BATCH }, () => frame))
   while (running) {
-    let s: Socket
-    try {
-      s = await connect(url)
-      if (stats.connects++ === 0) console.log('FLOODING')
-    } catch {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`)
+    const ready = await new Promise<boolean>((resolve) => {
+      ws.on('message', (data) => {
+        const text = data.toString()
+        if (text.startsWith('0{')) ws.send('40')
+        else if (text.startsWith('40')) resolve(true)
+        else if (text === '2') ws.send('3')
+        else if (text.startsWith('43')) {
+          if (text.includes('SG_RATE_LIMITED')) stats.limited++
+          else stats.ok++
+        }
+      })
+      ws.on('error', () => resolve(false))
+      ws.once('close', () => resolve(false))
+    })
+    if (!ready) {
       stats.refusedConnects++
       await new Promise((resolve) => setTimeout(resolve, 10))
       continue
     }
-    while (running && s.connected) {
-      for (let i = 0; i < BATCH; i++) {
-        stats.sent++
-        s.emit('message:send', { content: 'flood' }, (res: { ok: boolean }) => { if (res.ok) stats.ok++; else stats.limited++ })
-      }
-      await new Promise((resolve) => setImmediate(resolve))
+    if (stats.connects++ === 0) console.log('FLOODING')
+    const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket
+    // Cut off mid-write: the next connection follows.
+    socket.on('error', () => {})
+    while (running && ws.readyState === WebSocket.OPEN) {
+      stats.sent += BATCH
+      if (!socket.write(batch)) await Promise.race([once(socket, 'drain'), once(ws, 'close')])
+      else await new Promise((resolve) => setImmediate(resolve))
     }
-    s.disconnect()
+    ws.terminate()
   }
   console.log(JSON.stringify(stats))
 }
 
 function attacker (url: string): { started: Promise<void>, stop: () => Promise<{ sent: number, ok: number, limited: number, connects: number, refusedConnects: number }> } {
-  // Niced: on the neighbour's core, it must not delay the neighbour's own process (on a real
-  // network it would be another machine); it still takes every cycle the neighbour leaves.
-  const child = spawn('nice', ['-n', '19', process.execPath, '--import', 'tsx', new URL(import.meta.url).pathname, 'attacker', url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [ '--import', 'tsx', new URL(import.meta.url).pathname, 'attacker', url], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => { out += c.toString() })
   return {
