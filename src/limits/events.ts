@@ -5,9 +5,9 @@
 // event. A socket that keeps going (EVENT_RATE_MAX_REFUSED refusals within 10 s) is cut off.
 import type { Socket } from 'socket.io'
 import { SocketErrorCode } from '../errors.js'
-import { interceptEvents } from '../internals/socket.io.js'
+import { gateClientEvents, type SocketIoShapes } from '../internals/socket-io.js'
 import type { AckError } from '../realtime/events.js'
-import { cutOff } from './outbound.js'
+import { cutOff, type TransportShapes } from './outbound.js'
 import type { LimitReport } from './report.js'
 import { TokenBucket } from './token-bucket.js'
 
@@ -29,7 +29,8 @@ export class EventLimits {
     private readonly report: LimitReport,
     /** Counts a refused event in events_refused_total (read at each refusal: metrics register later). */
     private readonly refused: (namespace: string) => void,
-    private readonly address: (socket: Socket) => string
+    private readonly address: (socket: Socket) => string,
+    private readonly shapes: { socketIo: Pick<SocketIoShapes, 'dispatch'>, engineIo: TransportShapes }
   ) {}
 
   get enabled (): boolean {
@@ -55,7 +56,7 @@ export class EventLimits {
       return bucket
     }
 
-    interceptEvents(socket, (packet) => {
+    gateClientEvents(socket, this.shapes.socketIo, (packet) => {
       const now = Date.now()
       const own = perEvent.size > 0 ? bucketOf(packet[0]) : undefined
       const limiting = own ?? all
@@ -81,7 +82,7 @@ export class EventLimits {
         this.report('event_rate_disconnect', { sid: socket.id, nsp: socket.nsp.name, address: this.address(socket), refusals }, 'socket cut off: kept sending over its rate limit')
         // The whole connection: the flood arrives on it, whatever the namespace.
         socket.disconnect(true)
-        cutOff(socket.conn)
+        cutOff(socket.conn, this.shapes.engineIo)
       }
       return false
     })

@@ -9,11 +9,21 @@
 // as a sign of life (and postpones its next ping), so a client that never reads can stay
 // connected by sending pongs on a timer. A pong that answers no ping cuts the connection off.
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
-import { connectionId, webSocketOf, type WebSocketLike } from '../internals/engine.io.js'
+import { connectionId, websocketOf, type EngineIoShapes } from '../internals/engine-io.js'
 import type { LimitReport } from './report.js'
 
 interface Packet { type: string, data?: unknown }
 interface Transport { name: string }
+
+/** What the limits use of a `ws` WebSocket: public ws API, reached through engine.io's transport (src/internals). */
+export interface WebSocketLike { readonly bufferedAmount: number, terminate: () => void, _receiver?: unknown }
+
+export type TransportShapes = Pick<EngineIoShapes, 'transportSocket'>
+
+export function webSocketOf (transport: Transport, shapes: TransportShapes): WebSocketLike | undefined {
+  const ws = websocketOf(transport, shapes) as Partial<WebSocketLike> | undefined
+  return typeof ws?.terminate === 'function' && typeof ws.bufferedAmount === 'number' ? ws as WebSocketLike : undefined
+}
 
 /** What a queued packet costs besides its data: the packet and options objects, the array slot. */
 export const PACKET_OVERHEAD = 64
@@ -27,14 +37,14 @@ function packetSize (packet: Packet): number {
 }
 
 /** Ends `conn` now and frees its TCP socket (engine.io's own close lets ws wait 30 s for the peer). */
-export function cutOff (conn: EngineSocket): void {
-  const ws = webSocketOf(conn.transport as unknown as Transport)
+export function cutOff (conn: EngineSocket, shapes: TransportShapes): void {
+  const ws = webSocketOf(conn.transport as unknown as Transport, shapes)
   conn.close(true)
   ws?.terminate()
 }
 
 export class OutboundLimit {
-  constructor (private readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string) {}
+  constructor (private readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, private readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {
     engine.on('connection', (conn: EngineSocket) => { this.#watch(conn) })
@@ -43,7 +53,8 @@ export class OutboundLimit {
   #watch (conn: EngineSocket): void {
     const max = this.maxBytes
     let queued = 0
-    let ws: WebSocketLike | undefined = webSocketOf(conn.transport as unknown as Transport)
+    const shapes = this.shapes
+    let ws: WebSocketLike | undefined = webSocketOf(conn.transport as unknown as Transport, shapes)
     let pingOutstanding = false
     let done = false
 
@@ -56,7 +67,7 @@ export class OutboundLimit {
       done = true
       this.report('outbound_buffer', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name, bytes: held, max },
         'slow consumer cut off: more bytes waiting for it than OUTBOUND_BUFFER_MAX_BYTES')
-      cutOff(conn)
+      cutOff(conn, shapes)
     }
     // The write buffer went to the transport: from here ws's bufferedAmount (or the kernel) has it.
     const onFlush = (): void => { queued = 0 }
@@ -71,11 +82,11 @@ export class OutboundLimit {
       this.report('unsolicited_pong', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name },
         'connection cut off: a pong that answered no ping')
       // After engine.io has handled this pong, so that its close also clears the timer the pong re-armed.
-      process.nextTick(() => { cutOff(conn) })
+      process.nextTick(() => { cutOff(conn, shapes) })
     }
     conn.on('packetCreate', onCreate)
     conn.on('flush', onFlush)
     conn.on('packet', onPacket)
-    conn.on('upgrade', (transport: Transport) => { ws = webSocketOf(transport) })
+    conn.on('upgrade', (transport: Transport) => { ws = webSocketOf(transport, shapes) })
   }
 }

@@ -5,9 +5,9 @@
 // message, and received no complete packet, for longer than the timeout (so within 1.5× of it).
 // Polling bodies are bounded by Node's own `requestTimeout` (set in src/app.ts).
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
-import { connectionId, webSocketOf, type WebSocketLike } from '../internals/engine.io.js'
+import { connectionId } from '../internals/engine-io.js'
 import { heldBytes } from '../internals/ws.js'
-import { cutOff } from './outbound.js'
+import { cutOff, webSocketOf, type TransportShapes, type WebSocketLike } from './outbound.js'
 import type { LimitReport } from './report.js'
 
 interface Watched { ws: WebSocketLike, packets: number, seen: number, since: number }
@@ -16,12 +16,12 @@ export class PartialMessages {
   readonly #conns = new Map<EngineSocket, Watched>()
   #timer?: NodeJS.Timeout
 
-  constructor (private readonly timeoutMs: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string) {}
+  constructor (private readonly timeoutMs: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, private readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {
     engine.on('connection', (conn: EngineSocket) => {
       const watch = (transport: { name: string }): void => {
-        const ws = webSocketOf(transport)
+        const ws = webSocketOf(transport, this.shapes)
         if (!ws) return
         const w: Watched = { ws, packets: 0, seen: 0, since: 0 }
         this.#conns.set(conn, w)
@@ -57,7 +57,7 @@ export class PartialMessages {
       this.#conns.delete(conn)
       this.report('partial_message', { sid: connectionId(conn), address: this.address(conn), bytes: held, heldMs: now - w.since },
         'connection cut off: a WebSocket message left unfinished for longer than PARTIAL_MESSAGE_TIMEOUT_MS')
-      cutOff(conn)
+      cutOff(conn, this.shapes)
     }
   }
 }

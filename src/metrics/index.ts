@@ -2,6 +2,7 @@
 // one, so two gateways live in one process), fed by engine.io- and Socket.IO-level hooks whose
 // per-packet work is a few field increments. src/plugins/metrics.ts serves it.
 import { Registry } from 'prom-client'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
 import { createCatalog, LIMITS, type Catalog, type Limit } from './catalog.js'
@@ -59,14 +60,14 @@ export class GatewayMetrics implements MetricsApi {
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
     this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
     this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets), new Set(opts.excludeNamespaces))
-    const engine = this.#engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
+    const engine = this.#engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets, connections.shapes, connections.queues)
     engine.attach(io.engine)
     const sockets = new SocketInstrumentation(this.#states, connections)
     const namespace = (nsp: Parameters<typeof sockets.namespace>[0]): void => {
       connections.instrument(nsp)
       sockets.namespace(nsp)
     }
-    for (const nsp of io._nsps.values()) namespace(nsp)
+    for (const nsp of namespacesOf(io).values()) namespace(nsp)
     io.on('new_namespace', namespace)
     for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)

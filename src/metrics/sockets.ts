@@ -3,19 +3,10 @@
 // Connections already runs (see InboundObserver); nothing here runs per recipient of a broadcast.
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
+import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
 import type { NamespaceState, NamespaceStates } from './namespaces.js'
 
-type Room = string
-interface BroadcastOptions { rooms: Set<Room>, except?: Set<Room> }
-interface Packet { data?: unknown[] }
-interface Adapter {
-  rooms: Map<Room, Set<string>>
-  sids: Map<string, Set<Room>>
-  broadcast: (packet: Packet, opts: BroadcastOptions) => unknown
-  broadcastWithAck: (packet: Packet, opts: BroadcastOptions, clientCount: (n: number) => void, ack: (...args: unknown[]) => void) => unknown
-  on: (event: 'join-room' | 'leave-room', fn: (room: Room, id: string) => void) => void
-}
 type AnyFn = (...args: unknown[]) => unknown
 
 /**
@@ -73,7 +64,7 @@ export class SocketInstrumentation {
     this.#done.add(nsp)
     const state = this.states.of(nsp)
     nsp.on('connection', (socket: Socket) => this.#socket(state, socket))
-    this.#adapter(state, nsp.adapter as unknown as Adapter)
+    this.#adapter(state, countedAdapterOf(nsp))
   }
 
   #socket (state: NamespaceState, socket: Socket): void {
@@ -85,10 +76,9 @@ export class SocketInstrumentation {
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
     const emit = socket.emit as unknown as AnyFn
-    const flags = (socket as unknown as { flags: { timeout?: number } })
     const direct = (ev: unknown, ...args: unknown[]): boolean => {
       const last = args.length - 1
-      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, flags.flags.timeout !== undefined, args[last] as AnyFn)
+      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
       this.#directEmit = true
       try {
         emit.call(socket, ev, ...args)
@@ -101,19 +91,19 @@ export class SocketInstrumentation {
     ;(socket as unknown as { emit: typeof direct }).emit = direct
   }
 
-  #timeAck (state: NamespaceState, withTimeout: boolean, ack: AnyFn): AnyFn {
+  #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {
     const sentAt = performance.now()
     return function (this: unknown, ...args: unknown[]) {
-      if (withTimeout && args[0] instanceof Error) state.ackTimeouts.value++
+      // Only Socket.IO's timeout (socket.timeout(ms).emit) hands an ack an Error: what a
+      // client answers is decoded JSON or binary, never one.
+      if (args[0] instanceof Error) state.ackTimeouts.value++
       else state.ackRtt.observe((performance.now() - sentAt) / 1000)
       return ack.apply(this, args)
     }
   }
 
   #adapter (state: NamespaceState, adapter: Adapter): void {
-    const broadcast = adapter.broadcast
-    const broadcastWithAck = adapter.broadcastWithAck
-    adapter.broadcast = (packet, opts) => {
+    wrapBroadcast(adapter, 'broadcast', (broadcast) => (packet, opts) => {
       if (this.#directEmit) return broadcast.call(adapter, packet, opts)
       const recipients = recipientCount(adapter, opts)
       const start = performance.now()
@@ -123,8 +113,8 @@ export class SocketInstrumentation {
       state.recipients.value += recipients
       state.events.slot(packet.data?.[0]).sent()
       return result
-    }
-    adapter.broadcastWithAck = (packet, opts, clientCount, ack) => {
+    })
+    wrapBroadcast(adapter, 'broadcastWithAck', (broadcastWithAck) => (packet, opts, clientCount, ack) => {
       const start = performance.now()
       // The adapter counts the sockets it wrote to; no need to count them again.
       const result = broadcastWithAck.call(adapter, packet, opts, (n) => {
@@ -135,7 +125,7 @@ export class SocketInstrumentation {
       state.broadcasts.value++
       state.events.slot(packet.data?.[0]).sent()
       return result
-    }
+    })
     // Every socket joins a private room named after its id: not a room anyone chose.
     adapter.on('join-room', (room, id) => {
       if (room === id) return

@@ -12,7 +12,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     burst: config.eventBurst,
     perEvent: parseEventLimits(config.eventRateLimits),
     maxRefused: config.eventRateMaxRefused
-  }, app.limits.report, (namespace) => { app.metrics.refused(namespace, 'rate limited') }, (socket) => app.limits.addressOf(socket.conn as unknown as EngineSocket))
+  }, app.limits.report, (namespace) => { app.metrics.refused(namespace, 'rate limited') }, (socket) => app.limits.addressOf(socket.conn as unknown as EngineSocket), app.internals)
   if (!limits.enabled) return
   for (const name of ['/', ...config.namespaces]) {
     app.io.of(name).on('connection', (socket) => { limits.watch(socket) })

@@ -7,9 +7,6 @@ import type { Socket as EngineSocket } from 'engine.io'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { HandshakeError, SocketErrorCode } from '../errors.js'
-import { checkEngineIo } from '../internals/engine.io.js'
-import { checkSocketIo } from '../internals/socket.io.js'
-import { checkWs } from '../internals/ws.js'
 import { AddressLimits } from '../limits/addresses.js'
 import { jsonFits } from '../limits/json-size.js'
 import { OutboundLimit } from '../limits/outbound.js'
@@ -33,9 +30,6 @@ declare module 'fastify' {
 }
 
 export default fp<{ config: Config }>(async (app, { config }) => {
-  for (const problem of [checkEngineIo(), checkWs(), checkSocketIo()]) {
-    if (problem) app.log.warn({ problem }, 'an internal the limits rely on has changed; falling back to public APIs (see docs/security.md)')
-  }
   const report = limitReporter(app.log, () => app.metrics.limitExceeded)
   const addresses = new AddressLimits({
     maxConnections: config.ipMaxConnections, handshakeRate: config.ipHandshakeRate, handshakeBurst: config.ipHandshakeBurst
@@ -50,9 +44,10 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     addresses.opened(address)
     conn.once('close', () => { addresses.closed(address) })
   })
-  new OutboundLimit(config.outboundBufferMaxBytes, report, addressOf).attach(engine)
-  const partial = new PartialMessages(config.partialMessageTimeoutMs, report, addressOf)
-  partial.attach(engine)
+  new OutboundLimit(config.outboundBufferMaxBytes, report, addressOf, app.internals.engineIo).attach(engine)
+  // Without ws's receiver shape (src/internals/ws.ts) WebSocket messages are not bounded; HTTP bodies still are.
+  const partial = new PartialMessages(config.partialMessageTimeoutMs, report, addressOf, app.internals.engineIo)
+  if (app.internals.ws.receiver) partial.attach(engine)
   app.addHook('onClose', async () => { partial.close() })
 
   // A request body (a polling POST, a publish) not received whole within
