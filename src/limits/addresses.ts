@@ -8,6 +8,8 @@ export interface AddressLimitOptions {
   maxConnections: number
   handshakeRate: number
   handshakeBurst: number
+  /** After a socket is cut off for flooding events, how long its address may not connect (0: not at all). */
+  cooldownMs: number
 }
 
 /** Buckets kept before full ones (idle addresses) are swept: bounds the table under a spoofed-address flood. */
@@ -16,6 +18,8 @@ const SWEEP_AT = 10_000
 export class AddressLimits {
   readonly #open = new Map<string, number>()
   readonly #buckets = new Map<string, TokenBucket>()
+  /** Address → until when (epoch ms) its handshakes are refused. */
+  readonly #cooling = new Map<string, number>()
 
   constructor (private readonly opts: AddressLimitOptions, private readonly report: LimitReport, private readonly now: () => number = Date.now) {}
 
@@ -28,6 +32,14 @@ export class AddressLimits {
       return `too many connections from your address: ${open} open, at most ${maxConnections} (IP_MAX_CONNECTIONS); close some first`
     }
     const now = this.now()
+    const until = this.#cooling.get(address)
+    if (until !== undefined) {
+      if (until > now) {
+        this.report('ip_handshake_rate', { address, cooldownMs: until - now }, 'handshake refused: the address was cut off for flooding events')
+        return `a connection from your address was cut off for sending events too fast (EVENT_RATE); retry in ${until - now} ms`
+      }
+      this.#cooling.delete(address)
+    }
     let bucket = this.#buckets.get(address)
     if (!bucket) {
       if (this.#buckets.size >= SWEEP_AT) this.#sweep(now)
@@ -37,6 +49,20 @@ export class AddressLimits {
     const wait = bucket.waitMs(now)
     this.report('ip_handshake_rate', { address, rate: handshakeRate, burst: handshakeBurst }, 'handshake refused: too many new connections from one address')
     return `too many new connections from your address: at most ${handshakeRate} a second (IP_HANDSHAKE_RATE); retry in ${wait} ms`
+  }
+
+  /**
+   * A socket from `address` was cut off for flooding events: refuse its handshakes for the
+   * cooldown, so that reconnecting does not buy a fresh event burst at once.
+   */
+  coolDown (address: string): void {
+    if (this.opts.cooldownMs <= 0) return
+    if (this.#cooling.size >= SWEEP_AT) {
+      const now = this.now()
+      for (const [a, until] of this.#cooling) if (until <= now) this.#cooling.delete(a)
+      if (this.#cooling.size >= SWEEP_AT) return
+    }
+    this.#cooling.set(address, this.now() + this.opts.cooldownMs)
   }
 
   opened (address: string): void {

@@ -30,7 +30,9 @@ export class EventLimits {
     /** Counts a refused event in events_refused_total (read at each refusal: metrics register later). */
     private readonly refused: (namespace: string) => void,
     private readonly address: (socket: Socket) => string,
-    private readonly shapes: { socketIo: Pick<SocketIoShapes, 'dispatch'>, engineIo: TransportShapes }
+    private readonly shapes: { socketIo: Pick<SocketIoShapes, 'dispatch'>, engineIo: TransportShapes },
+    /** Told the address of each socket cut off (the per-address cooldown). */
+    private readonly cutOffFrom: (address: string) => void = () => {}
   ) {}
 
   get enabled (): boolean {
@@ -79,7 +81,9 @@ export class EventLimits {
       }
       if (++refusals >= maxRefused) {
         cut = true
-        this.report('event_rate_disconnect', { sid: socket.id, nsp: socket.nsp.name, address: this.address(socket), refusals }, 'socket cut off: kept sending over its rate limit')
+        const address = this.address(socket)
+        this.report('event_rate_disconnect', { sid: socket.id, nsp: socket.nsp.name, address, refusals }, 'socket cut off: kept sending over its rate limit')
+        this.cutOffFrom(address)
         // The whole connection: the flood arrives on it, whatever the namespace.
         socket.disconnect(true)
         cutOff(socket.conn, this.shapes.engineIo)

@@ -12,7 +12,8 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     burst: config.eventBurst,
     perEvent: parseEventLimits(config.eventRateLimits),
     maxRefused: config.eventRateMaxRefused
-  }, app.limits.report, (namespace) => { app.metrics.refused(namespace, 'rate limited') }, (socket) => app.limits.addressOf(socket.conn as unknown as EngineSocket), app.internals)
+  }, app.limits.report, (namespace) => { app.metrics.refused(namespace, 'rate limited') }, (socket) => app.limits.addressOf(socket.conn as unknown as EngineSocket), app.internals,
+  (address) => { app.limits.addresses.coolDown(address) })
   if (!limits.enabled) return
   for (const name of ['/', ...config.namespaces]) {
     app.io.of(name).on('connection', (socket) => { limits.watch(socket) })

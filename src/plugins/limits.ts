@@ -32,7 +32,7 @@ declare module 'fastify' {
 export default fp<{ config: Config }>(async (app, { config }) => {
   const report = limitReporter(app.log, () => app.metrics.limitExceeded)
   const addresses = new AddressLimits({
-    maxConnections: config.ipMaxConnections, handshakeRate: config.ipHandshakeRate, handshakeBurst: config.ipHandshakeBurst
+    maxConnections: config.ipMaxConnections, handshakeRate: config.ipHandshakeRate, handshakeBurst: config.ipHandshakeBurst, cooldownMs: config.eventRateCooldownMs
   }, report)
   const known = new WeakMap<EngineSocket, string>()
   const addressOf = (conn: EngineSocket): string => known.get(conn) ?? requestAddress(conn.request, config.trustProxy)

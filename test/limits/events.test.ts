@@ -9,7 +9,7 @@ import { limitCount } from './helpers.js'
 type Ack = { ok: boolean, error?: { code: string, message: string } }
 
 t.test('over its burst a socket gets SG_RATE_LIMITED, then is disconnected; its neighbour keeps working', async (t) => {
-  const gw = await startGateway(t, { eventRate: 5, eventBurst: 10, eventRateMaxRefused: 20 })
+  const gw = await startGateway(t, { eventRate: 5, eventBurst: 10, eventRateMaxRefused: 20, eventRateCooldownMs: 700 })
   const flooder = await connectClient(t, gw)
   const neighbour = await connectClient(t, gw)
   // The burst passes; then refusals. All sent at once, so the bucket barely refills.
@@ -34,6 +34,13 @@ t.test('over its burst a socket gets SG_RATE_LIMITED, then is disconnected; its 
   t.equal(gw.io.of('/').sockets.size, 1, 'only the neighbour is left')
   const after = await neighbour.emitWithAck('message:send', { content: 'still here' }) as Ack
   t.ok(after.ok, 'the neighbour still works')
+
+  // Reconnecting at once does not buy a fresh burst: the address cools down first.
+  const refused = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`)
+  t.equal(refused.status, 403, 'a new connection from the address is refused during the cooldown')
+  t.match(await refused.text(), /cut off for sending events too fast \(EVENT_RATE\); retry in \d+ ms/)
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.equal((await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`)).status, 200, 'after it, the address connects again')
 })
 
 t.test('EVENT_RATE_LIMITS limits one event more tightly; others keep the socket-wide limit', async (t) => {
