@@ -55,6 +55,10 @@ export const SocketErrorCode = {
   NotInRoom: 'SG_NOT_IN_ROOM',
   /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
   TooManyRooms: 'SG_TOO_MANY_ROOMS',
+  /** ack: the socket sent more events than EVENT_RATE/EVENT_BURST (or EVENT_RATE_LIMITS) allow; the message says when to retry. */
+  RateLimited: 'SG_RATE_LIMITED',
+  /** connect_error: the CONNECT's `auth` payload is larger than AUTH_MAX_BYTES. */
+  AuthTooLarge: 'SG_AUTH_TOO_LARGE',
   /** connect_error on /admin: wrong user name or password (message "invalid credentials", which the UI shows as such). */
   AdminLoginRefused: 'SG_ADMIN_LOGIN_REFUSED',
   /** connect_error on /admin: too many wrong logins from this address, or too many checks at once; the message says when to retry. */
