@@ -46,6 +46,8 @@ export const SocketErrorCode = {
   NotInRoom: 'SG_NOT_IN_ROOM',
   /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
   TooManyRooms: 'SG_TOO_MANY_ROOMS',
+  /** ack (`retryable: true`): the cluster cannot take the broadcast now (Redis down or not answering); retry. The HTTP API's 503 has the same code. */
+  Unavailable: 'SG_UNAVAILABLE',
   /** connect_error on /admin: wrong user name or password (message "invalid credentials", which the UI shows as such). */
   AdminLoginRefused: 'SG_ADMIN_LOGIN_REFUSED',
   /** connect_error on /admin: too many wrong logins from this address, or too many checks at once; the message says when to retry. */
@@ -56,11 +58,11 @@ export const SocketErrorCode = {
 export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
 
 /** Every code above, HTTP and socket; what docs/errors.md must list. */
-export const ALL_ERROR_CODES: readonly string[] = [
+export const ALL_ERROR_CODES: readonly string[] = [...new Set([
   'SG_CONFIG_INVALID',
   ...[BadRequest, Unauthorized, ApiDisabled, NotFound, UnknownNamespace, Unavailable, Internal].map((E) => new E().code),
   ...Object.values(SocketErrorCode)
-]
+])]
 
 /** An Error whose `data` reaches the client in `connect_error` (Socket.IO sends `err.data`). */
 export class HandshakeError extends Error {

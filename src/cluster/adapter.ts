@@ -2,6 +2,8 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { HandoffError, type Handoffs } from './handoff.js'
+import type { RedisHealth } from './health.js'
 import type { RedisClient } from './redis.js'
 import { mirrorSessions, type SessionAdapter } from './sessions.js'
 
@@ -25,8 +27,9 @@ const typeName = (type: unknown): string => MESSAGE_TYPES[type as number] ?? 'ot
 
 /** Messages this node exchanged with the others, by message type; read by the metrics at scrape time. */
 export class ClusterTraffic {
-  readonly published = new Map<string, number>()
-  readonly received = new Map<string, number>()
+  // Every type at 0 from the start, so the first message of each kind shows in rate().
+  readonly published = new Map<string, number>([...Object.values(MESSAGE_TYPES), 'other'].map((name) => [name, 0]))
+  readonly received = new Map<string, number>(this.published)
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
@@ -41,6 +44,10 @@ export interface AdapterOptions {
   prefix: string
   streamMaxLen: number
   traffic: ClusterTraffic
+  /** Namespaces whose messages the traffic counters leave out (the admin UI's: counted on its own). */
+  uncounted: ReadonlySet<string>
+  health: RedisHealth
+  handoffs: Handoffs
   log: FastifyBaseLogger
 }
 
@@ -55,7 +62,7 @@ interface StreamsAdapter {
   onResponse: (response: Message) => void
 }
 
-export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: AdapterOptions) {
+export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, uncounted, health, handoffs, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
   const factory = createAdapter(client, {
     streamName: `${prefix}:stream`,
@@ -68,7 +75,9 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, log }: 
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
     const adapter = factory(nsp) as unknown as StreamsAdapter
-    instrument(adapter, traffic)
+    // Counted outermost, so a publication refused while Redis is down counts as a failure.
+    handOff(adapter, health, handoffs)
+    if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
     return adapter
   }
@@ -96,5 +105,31 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   adapter.onResponse = (response) => {
     traffic.count(traffic.received, response.type)
     onResponse.call(adapter, response)
+  }
+}
+
+const BROADCAST = 3
+const FETCH_SOCKETS = 7
+const SERVER_SIDE_EMIT = 9
+
+/** The adapter sends these by PUBLISH without waiting (its isEphemeral); the rest by XADD, awaited. */
+const ephemeral = (message: Message): boolean => message.type === SERVER_SIDE_EMIT || message.type === FETCH_SOCKETS ||
+  (message.type === BROADCAST && (message as { data?: { requestId?: unknown } }).data?.requestId !== undefined)
+
+/**
+ * The adapter awaits its XADD before delivering a broadcast locally, and swallows its failure.
+ * Here each publication is refused at once while Redis is down or hung (so local delivery does
+ * not wait on it), an XADD's wait is bounded by REDIS_TIMEOUT_MS (Redis freezing mid-way), and
+ * each broadcast's outcome is reported to whoever watches the emit (message:send's ack).
+ */
+function handOff (adapter: StreamsAdapter, health: RedisHealth, handoffs: Handoffs): void {
+  const { doPublish } = adapter
+  adapter.doPublish = (message) => {
+    let published: Promise<string>
+    if (!health.up()) published = Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+    else if (ephemeral(message)) published = doPublish.call(adapter, message)
+    else published = health.track('XADD', doPublish.call(adapter, message))
+    if (message.type === BROADCAST) handoffs.report(published)
+    return published
   }
 }
