@@ -69,9 +69,15 @@ t.test('Redis stopped for 10 s: acks say SG_UNAVAILABLE and nothing is sent, nev
     return ack
   }
 
+  const fresh = await scrape(a)
+  t.equal(metricValue(fresh, 'socketgate_redis_reconnects_total'), 0, 'the reconnects counter exists at 0')
+  t.equal(metricValue(fresh, 'socketgate_redis_up'), 1)
+  t.ok(metricValue(fresh, 'socketgate_redis_last_success_age_seconds')! < 2, 'Redis answered within the last probe interval or so')
+  t.equal(metricValue(fresh, 'socketgate_events_refused_total', 'namespace="/",reason="SG_UNAVAILABLE"') ?? 0, 0)
   const before = await sendAndKeep('before')
   t.equal(before.ok, true)
   t.equal((await waitFor('"before" to reach node B', () => onB1.get('before'))).id, before.id)
+  t.ok(metricValue(await scrape(a), 'socketgate_redis_command_duration_seconds_count')! >= 1, 'its XADD (and the probes) were timed')
 
   await redis.stop()
   const stoppedAt = Date.now()
@@ -136,6 +142,7 @@ t.test('Redis frozen for 10 s: detected within REDIS_TIMEOUT_MS, local delivery 
   const first = await send(a1, 'as it froze')
   t.match(first, { ok: false, error: { code: 'SG_UNAVAILABLE', retryable: true, message: /this node's clients got it/ } }, 'the ack is not ok')
   t.match((await local)[0], { content: 'as it froze' }, 'the local client got it once the deadline passed, not when Redis came back')
+  t.comment(`local delivery of the message in flight when Redis froze: ${Date.now() - frozenAt} ms after the freeze (REDIS_TIMEOUT_MS=${TIMEOUT_MS})`)
 
   await waitFor('node A to see Redis hung', () => a.app.cluster.connected() ? undefined : true, 3 * TIMEOUT_MS)
   const ra = await readiness(a)
