@@ -6,7 +6,7 @@ import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../../src/testing.js'
 import type { GatewayClient } from '../../src/client.js'
 import type { ChatMessage } from '../../src/index.js'
-import { metricValue, startRedis, uniquePrefix, waitFor, type Redis } from './helpers.js'
+import { API_KEY, metricValue, startRedis, uniquePrefix, waitFor, type Redis } from './helpers.js'
 
 const TIMEOUT_MS = 800
 
@@ -15,7 +15,7 @@ type Ack = { ok: boolean, id?: string, error?: { code: string, message: string, 
 /** Node A stays ready through a Redis fault (the default); node B asks for READINESS_REQUIRES_REDIS. */
 async function twoNodes (t: Test, redis: Redis): Promise<[TestGateway, TestGateway]> {
   const options = {
-    redisUrl: redis.url, redisKeyPrefix: uniquePrefix(), redisTimeoutMs: TIMEOUT_MS, clusterHeartbeatMs: 200, clusterNodeTimeoutMs: 1000, adminUi: false
+    redisUrl: redis.url, redisKeyPrefix: uniquePrefix(), redisTimeoutMs: TIMEOUT_MS, clusterHeartbeatMs: 200, clusterNodeTimeoutMs: 1000, adminUi: false, publishApiKey: API_KEY
   }
   const a = await startGateway(t, { ...options, nodeId: 'faults-a' })
   const b = await startGateway(t, { ...options, nodeId: 'faults-b', readinessRequiresRedis: true })
@@ -46,7 +46,7 @@ async function readiness (gw: TestGateway): Promise<{ code: number, status: stri
 /** Sends until a message crosses from `from` to `to` (the stream reader reconnects on its own schedule). */
 async function crossesAgain (from: GatewayClient, to: Map<string, ChatMessage>, label: string): Promise<Ack> {
   let n = 0
-  return await waitFor(`a message to cross again after ${label}`, async () => {
+  return await waitFor(`a message to cross after ${label}`, async () => {
     const content = `after ${label} ${n++}`
     const ack = await send(from, content)
     if (!ack.ok) return undefined
@@ -74,9 +74,8 @@ t.test('Redis stopped for 10 s: acks say SG_UNAVAILABLE and nothing is sent, nev
   t.equal(metricValue(fresh, 'socketgate_redis_up'), 1)
   t.ok(metricValue(fresh, 'socketgate_redis_last_success_age_seconds')! < 2, 'Redis answered within the last probe interval or so')
   t.equal(metricValue(fresh, 'socketgate_events_refused_total', 'namespace="/",reason="SG_UNAVAILABLE"') ?? 0, 0)
-  const before = await sendAndKeep('before')
-  t.equal(before.ok, true)
-  t.equal((await waitFor('"before" to reach node B', () => onB1.get('before'))).id, before.id)
+  // A node's stream reader starts at "$" a moment after the node: wait until a message crosses.
+  t.equal((await crossesAgain(a1, onB1, 'start')).ok, true)
   t.ok(metricValue(await scrape(a), 'socketgate_redis_command_duration_seconds_count')! >= 1, 'its XADD (and the probes) were timed')
 
   await redis.stop()
@@ -128,8 +127,8 @@ t.test('Redis frozen for 10 s: detected within REDIS_TIMEOUT_MS, local delivery 
   const b1 = await connectClient(t, b)
   const onA2 = inbox(a2)
   const onB1 = inbox(b1)
-  t.equal((await send(a1, 'before')).ok, true)
-  await waitFor('"before" to reach both nodes', () => onA2.has('before') && onB1.has('before') ? true : undefined)
+  t.equal((await crossesAgain(a1, onB1, 'start')).ok, true)
+  await waitFor('the local copy too', () => onA2.size > 0 ? true : undefined)
   const healthy = await scrape(a)
   const length = metricValue(healthy, 'socketgate_redis_stream_length')!
   t.ok(length >= 1, `the stream holds the broadcasts so far (${length})`)
@@ -139,7 +138,14 @@ t.test('Redis frozen for 10 s: detected within REDIS_TIMEOUT_MS, local delivery 
   const frozenAt = Date.now()
   // Sent before the node can know: its XADD waits on a Redis that will not answer.
   const local = nextEvent<[ChatMessage]>(a2, 'message:new', 3 * TIMEOUT_MS)
+  const published = a.app.inject({
+    method: 'POST', url: '/api/v1/publish', headers: { authorization: `Bearer ${API_KEY}` }, payload: { event: 'news', data: 'as it froze' }
+  })
   const first = await send(a1, 'as it froze')
+  const api = await published
+  t.equal(api.statusCode, 503, 'the publish API in flight when Redis froze answers 503, not 200')
+  t.match(api.json(), { ok: false, error: { code: 'SG_UNAVAILABLE', message: /did not take the event/ } })
+  t.equal(api.headers['retry-after'], '1')
   t.match(first, { ok: false, error: { code: 'SG_UNAVAILABLE', retryable: true, message: /this node's clients got it/ } }, 'the ack is not ok')
   t.match((await local)[0], { content: 'as it froze' }, 'the local client got it once the deadline passed, not when Redis came back')
   t.comment(`local delivery of the message in flight when Redis froze: ${Date.now() - frozenAt} ms after the freeze (REDIS_TIMEOUT_MS=${TIMEOUT_MS})`)
