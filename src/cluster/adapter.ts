@@ -2,6 +2,7 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { syncPublishProblem } from '../internals/socket-io-adapter.js'
 import { HandoffError, type Handoffs } from './handoff.js'
 import type { RedisHealth } from './health.js'
 import type { RedisClient } from './redis.js'
@@ -72,9 +73,16 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, uncount
     // Short, so that a closing node's blocked reader notices quickly.
     blockTimeInMs: 1000
   })
+  let checked = false
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
     const adapter = factory(nsp) as unknown as StreamsAdapter
+    if (!checked) {
+      // Once, on the class in use: message:send's ack depends on it (src/internals/socket-io-adapter.ts).
+      const problem = syncPublishProblem(Object.getPrototypeOf(adapter).constructor)
+      if (problem !== undefined) throw new Error(`${problem}: socketgate cannot tell when Redis took a broadcast, so message:send would ack ok without it; use the socket.io-adapter version socketgate was tested with (2.5)`)
+      checked = true
+    }
     // Counted outermost, so a publication refused while Redis is down counts as a failure.
     handOff(adapter, health, handoffs)
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
