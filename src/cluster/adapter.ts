@@ -58,6 +58,7 @@ interface StreamsAdapter {
   uid: string
   nsp: { name: string }
   doPublish: (message: Message) => Promise<string>
+  restoreSession: (pid: string, offset: string) => Promise<unknown>
   doPublishResponse: (requesterUid: string, response: Message) => Promise<void>
   onMessage: (message: Message, offset?: string) => void
   onResponse: (response: Message) => void
@@ -131,7 +132,12 @@ const ephemeral = (message: Message): boolean => message.type === SERVER_SIDE_EM
  * each broadcast's outcome is reported to whoever watches the emit (message:send's ack).
  */
 function handOff (adapter: StreamsAdapter, health: RedisHealth, handoffs: Handoffs): void {
-  const { doPublish } = adapter
+  const { doPublish, restoreSession } = adapter
+  // Socket.IO awaits it in the handshake of a client asking for recovery: bounded, a frozen Redis
+  // would hold that client's connection; a rejection makes it a new session.
+  adapter.restoreSession = (pid, offset) => health.up()
+    ? health.track('restoreSession', restoreSession.call(adapter, pid, offset), { timed: false })
+    : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
   adapter.doPublish = (message) => {
     let published: Promise<string>
     if (!health.up()) published = Promise.reject(new HandoffError(health.problem() ?? 'redis down'))

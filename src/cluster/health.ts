@@ -99,13 +99,14 @@ export class RedisHealth {
    * bounds the wait: past REDIS_TIMEOUT_MS the returned promise rejects with a RedisTimeoutError,
    * while the command stays counted as pending (Redis counts as hung) until its reply arrives.
    */
-  track<T> (command: string, reply: Promise<T>): Promise<T> {
+  track<T> (command: string, reply: Promise<T>, { timed = true }: { timed?: boolean } = {}): Promise<T> {
     const id = ++this.#seq
     const started = performance.now()
     this.#pending.set(id, started)
     const answered = (): void => {
       this.#lastSuccess = Date.now()
-      this.durations.observe((performance.now() - started) / 1000)
+      // Only single commands go in the round-trip histogram.
+      if (timed) this.durations.observe((performance.now() - started) / 1000)
     }
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

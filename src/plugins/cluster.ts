@@ -108,7 +108,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   app.addHook('onClose', async () => {
     health.stop()
     // Bounded: a frozen Redis would never answer the ZREM that leaves the cluster view.
-    await health.track('ZREM', membership.stop()).catch(() => {})
+    await health.track('ZREM', membership.stop(), { timed: false }).catch(() => {})
     // The copies may sit in a blocking XREAD or wait in their offline queue: end them now.
     for (const copy of copies) if (copy.isOpen) copy.destroy()
     // close() waits for every pending reply, which a frozen Redis never sends.

@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import { connectClient, nextEvent, startGateway, type TestGateway } from '../../src/testing.js'
 import type { GatewayClient } from '../../src/client.js'
-import type { ChatMessage } from '../../src/index.js'
+import type { ChatMessage, GatewayOptions } from '../../src/index.js'
 import { API_KEY, metricValue, startRedis, uniquePrefix, waitFor, type Redis } from './helpers.js'
 
 const TIMEOUT_MS = 800
@@ -13,8 +13,9 @@ const TIMEOUT_MS = 800
 type Ack = { ok: boolean, id?: string, error?: { code: string, message: string, retryable?: boolean } }
 
 /** Node A stays ready through a Redis fault (the default); node B asks for READINESS_REQUIRES_REDIS. */
-async function twoNodes (t: Test, redis: Redis): Promise<[TestGateway, TestGateway]> {
-  const options = {
+async function twoNodes (t: Test, redis: Redis, extra: GatewayOptions = {}): Promise<[TestGateway, TestGateway]> {
+  const options: GatewayOptions = {
+    ...extra,
     redisUrl: redis.url, redisKeyPrefix: uniquePrefix(), redisTimeoutMs: TIMEOUT_MS, clusterHeartbeatMs: 200, clusterNodeTimeoutMs: 1000, adminUi: false, publishApiKey: API_KEY
   }
   const a = await startGateway(t, { ...options, nodeId: 'faults-a' })
@@ -121,10 +122,11 @@ t.test('Redis stopped for 10 s: acks say SG_UNAVAILABLE and nothing is sent, nev
 
 t.test('Redis frozen for 10 s: detected within REDIS_TIMEOUT_MS, local delivery waits no longer, acks never ok; all heals after', async (t) => {
   const redis = await startRedis(t)
-  const [a, b] = await twoNodes(t, redis)
+  const [a, b] = await twoNodes(t, redis, { connectionRecovery: true })
   const a1 = await connectClient(t, a)
   const a2 = await connectClient(t, a)
   const b1 = await connectClient(t, b)
+  const roaming = await connectClient(t, a, { reconnection: true, reconnectionDelay: 50 })
   const onA2 = inbox(a2)
   const onB1 = inbox(b1)
   t.equal((await crossesAgain(a1, onB1, 'start')).ok, true)
@@ -159,6 +161,12 @@ t.test('Redis frozen for 10 s: detected within REDIS_TIMEOUT_MS, local delivery 
   const page = await scrape(a)
   t.equal(metricValue(page, 'socketgate_redis_up'), 0, 'redis_up is 0 on a hung Redis')
   t.equal(metricValue(page, 'socketgate_redis_stream_length'), length, 'the stream gauges give their last read: the scrape does not hang')
+
+  // Socket.IO awaits the adapter's restoreSession in the handshake: it must not hang on Redis.
+  const back = nextEvent(roaming, 'connect', 3 * TIMEOUT_MS)
+  roaming.io.engine.close()
+  await back
+  t.equal(roaming.recovered, false, 'a client asking for recovery gets in at once, as a new session')
 
   let refused = 0
   while (Date.now() - frozenAt < 10_000) {
