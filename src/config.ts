@@ -339,6 +339,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 100 to 10000000 (entries)',
     description: 'Broadcasts kept in the Redis stream; connection state recovery cannot replay further back'
   }),
+  redisTimeoutMs: setting(ms(2000, 50), {
+    env: 'REDIS_TIMEOUT_MS',
+    expected: 'an integer from 50 (milliseconds)',
+    description: 'Longest wait for a Redis reply: beyond it Redis counts as down (hung or unreachable), local delivery stops waiting for it and message:send answers SG_UNAVAILABLE'
+  }),
+  readinessRequiresRedis: setting(flag(false), {
+    env: 'READINESS_REQUIRES_REDIS',
+    expected: 'true or false',
+    description: 'Readiness 503 while Redis is down; false: the node stays ready and reports degraded, as it still serves its own clients'
+  }),
   nodeId: setting(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), {
     env: 'NODE_ID',
     expected: 'letters, digits and _ . : -, at most 64',

@@ -2,9 +2,12 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { syncPublishProblem } from '../internals/socket-io-adapter.js'
 import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
+import { HandoffError, type Handoffs } from './handoff.js'
+import type { RedisHealth } from './health.js'
 import type { RedisClient } from './redis.js'
-import { streamsAdapterInternals, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
+import { streamsAdapterInternals, type ClusterMessage, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
 import { mirrorSessions } from './sessions.js'
 
 /** socket.io-adapter's MessageType, by number: bounded label values for the message counters. */
@@ -27,8 +30,9 @@ const typeName = (type: unknown): string => MESSAGE_TYPES[type as number] ?? 'ot
 
 /** Messages this node exchanged with the others, by message type; read by the metrics at scrape time. */
 export class ClusterTraffic {
-  readonly published = new Map<string, number>()
-  readonly received = new Map<string, number>()
+  // Every type at 0 from the start, so the first message of each kind shows in rate().
+  readonly published = new Map<string, number>([...Object.values(MESSAGE_TYPES), 'other'].map((name) => [name, 0]))
+  readonly received = new Map<string, number>(this.published)
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
@@ -44,17 +48,21 @@ export interface AdapterOptions {
   streamMaxLen: number
   traffic: ClusterTraffic
   errors: AdapterErrors
+  /** Namespaces whose messages the traffic counters leave out (the admin UI's: counted on its own). */
+  uncounted: ReadonlySet<string>
+  health: RedisHealth
+  handoffs: Handoffs
   log: FastifyBaseLogger
 }
 
-
-export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, log }: AdapterOptions) {
+export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, uncounted, health, handoffs, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
   // Made at the first namespace, not before: createAdapter starts reading the stream at once and
   // stops only when the last of its adapters closes. A gateway that never made one (its start
   // failed first, or `socketio.adapter` replaced it) would read forever, and once closing destroyed
   // the reader's connection, spin on its rejections with the event loop starved.
   let factory: ReturnType<typeof createAdapter> | undefined
+  let checked = false
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
     factory ??= createAdapter(client, {
@@ -67,7 +75,15 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
     })
     // The members wrapped below are the adapter's internals (src/internals/redis-streams-adapter.ts).
     const adapter = streamsAdapterInternals(factory(nsp))
-    instrument(adapter, traffic)
+    if (!checked) {
+      // Once, on the class in use: message:send's ack depends on it (src/internals/socket-io-adapter.ts).
+      const problem = syncPublishProblem(Object.getPrototypeOf(adapter).constructor)
+      if (problem !== undefined) throw new Error(`${problem}: socketgate cannot tell when Redis took a broadcast, so message:send would ack ok without it; use the socket.io-adapter version socketgate was tested with (2.5)`)
+      checked = true
+    }
+    // Counted outermost, so a publication refused while Redis is down counts as a failure.
+    handOff(adapter, health, handoffs)
+    if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
     guardAdapter(adapter as unknown as GuardedAdapter, errors)
     return adapter
@@ -106,5 +122,36 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   adapter.onResponse = (response) => {
     traffic.count(traffic.received, response.type)
     onResponse.call(adapter, response)
+  }
+}
+
+const BROADCAST = 3
+const FETCH_SOCKETS = 7
+const SERVER_SIDE_EMIT = 9
+
+/** The adapter sends these by PUBLISH without waiting (its isEphemeral); the rest by XADD, awaited. */
+const ephemeral = (message: ClusterMessage): boolean => message.type === SERVER_SIDE_EMIT || message.type === FETCH_SOCKETS ||
+  (message.type === BROADCAST && (message as { data?: { requestId?: unknown } }).data?.requestId !== undefined)
+
+/**
+ * The adapter awaits its XADD before delivering a broadcast locally, and swallows its failure.
+ * Here each publication is refused at once while Redis is down or hung (so local delivery does
+ * not wait on it), an XADD's wait is bounded by REDIS_TIMEOUT_MS (Redis freezing mid-way), and
+ * each broadcast's outcome is reported to whoever watches the emit (message:send's ack).
+ */
+function handOff (adapter: StreamsAdapter, health: RedisHealth, handoffs: Handoffs): void {
+  const { doPublish, restoreSession } = adapter
+  // Socket.IO awaits it in the handshake of a client asking for recovery: bounded, a frozen Redis
+  // would hold that client's connection; a rejection makes it a new session.
+  adapter.restoreSession = (pid, offset) => health.up()
+    ? health.track('restoreSession', restoreSession.call(adapter, pid, offset), { timed: false })
+    : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+  adapter.doPublish = (message) => {
+    let published: Promise<string>
+    if (!health.up()) published = Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+    else if (ephemeral(message)) published = doPublish.call(adapter, message)
+    else published = health.track('XADD', doPublish.call(adapter, message))
+    if (message.type === BROADCAST) handoffs.report(published)
+    return published
   }
 }

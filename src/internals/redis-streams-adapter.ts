@@ -16,6 +16,7 @@ export interface StreamsAdapter {
   uid: string
   nsp: { name: string }
   doPublish: (message: ClusterMessage) => Promise<string>
+  restoreSession: (pid: string, offset: string) => Promise<unknown>
   doPublishResponse: (requesterUid: string, response: ClusterMessage) => Promise<void>
   onMessage: (message: ClusterMessage, offset?: string) => void
   onResponse: (response: ClusterMessage) => void
@@ -37,7 +38,7 @@ export interface SessionAdapter {
   close: () => Promise<void> | void
 }
 
-const METHODS = ['doPublish', 'doPublishResponse', 'onMessage', 'onResponse', 'addAll', 'del', 'delAll', 'persistSession', 'close'] as const
+const METHODS = ['doPublish', 'restoreSession', 'doPublishResponse', 'onMessage', 'onResponse', 'addAll', 'del', 'delAll', 'persistSession', 'close'] as const
 
 const version = (): string => {
   try {

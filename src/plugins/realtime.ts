@@ -41,7 +41,7 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
     })
     // A drain waits for the acks a client is owed before closing its connection.
     connections.instrument(nsp)
-    serveChat(nsp, config)
+    serveChat(nsp, config, app.cluster)
     if (config.connectionRecovery) {
       // Socket.IO recovers a session from the offset of the last event its client received, so a
       // client that has received none yet cannot be recovered (socket.io#4888). One event at
@@ -51,4 +51,4 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
       })
     }
   }
-}, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle'] })
+}, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle', 'cluster'] })
