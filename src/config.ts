@@ -170,6 +170,11 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 1000',
     description: 'Distinct event names per namespace that become labels; the rest count as event="_other"'
   }),
+  metricsEvents: setting(Type.String({ pattern: '^[^,]{0,100}(,[^,]{0,100})*$', default: '' }), {
+    env: 'METRICS_EVENTS',
+    expected: 'event names separated by commas, each at most 100 characters',
+    description: 'Your own event names: always labelled, their series at 0 from start-up, like the chat protocol\'s; other names share what is left of METRICS_EVENT_LABEL_LIMIT'
+  }),
   metricsLatencyBuckets: setting(Type.String({ pattern: BUCKETS, default: '0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10' }), {
     env: 'METRICS_LATENCY_BUCKETS', expected: BUCKETS_EXPECTED + ' (seconds)', description: 'Histogram buckets of every latency metric'
   }),

@@ -2,6 +2,7 @@
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
+import { markRemote, streamIdTime } from '../metrics/origin.js'
 import type { RedisClient } from './redis.js'
 import { mirrorSessions, type SessionAdapter } from './sessions.js'
 
@@ -30,6 +31,14 @@ export class ClusterTraffic {
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
+  constructor () {
+    // Every type at 0 from start-up, so the first message of each kind shows in rate().
+    for (const name of [...Object.values(MESSAGE_TYPES), 'other']) {
+      this.published.set(name, 0)
+      this.received.set(name, 0)
+    }
+  }
+
   count (map: Map<string, number>, type: unknown): void {
     const name = typeName(type)
     map.set(name, (map.get(name) ?? 0) + 1)
@@ -44,7 +53,8 @@ export interface AdapterOptions {
   log: FastifyBaseLogger
 }
 
-interface Message { uid: string, nsp: string, type: number }
+interface Message { uid: string, nsp: string, type: number, data?: { packet?: object, emittedAt?: unknown } }
+const BROADCAST = 3
 /** The members of RedisStreamsAdapter this file wraps (its typings hide some of them). */
 interface StreamsAdapter {
   uid: string
@@ -82,6 +92,9 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   }
   adapter.doPublish = (message) => {
     traffic.count(traffic.published, message.type)
+    // The emit time travels with the broadcast (its data is serialised whole), so the receiving
+    // nodes can measure the delivery lag (socketgate_delivery_lag_seconds{origin="remote"}).
+    if (message.type === BROADCAST && message.data) message.data.emittedAt = Date.now()
     return doPublish.call(adapter, message).catch(failed)
   }
   adapter.doPublishResponse = (requesterUid, response) => {
@@ -90,7 +103,13 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   }
   adapter.onMessage = (message, offset) => {
     // Every node reads the whole stream, its own broadcasts included: count only the others'.
-    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) traffic.count(traffic.received, message.type)
+    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) {
+      traffic.count(traffic.received, message.type)
+      const packet = message.type === BROADCAST ? message.data?.packet : undefined
+      // From a node without the emit time (an older release, the Redis emitter): the stream
+      // entry's time, which Redis set when that node's XADD arrived.
+      if (typeof packet === 'object' && packet !== null) markRemote(packet, typeof message.data!.emittedAt === 'number' ? message.data!.emittedAt : streamIdTime(offset))
+    }
     onMessage.call(adapter, message, offset)
   }
   adapter.onResponse = (response) => {

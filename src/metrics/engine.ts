@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks'
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
 import type { Catalog } from './catalog.js'
 import type { CounterSeries } from './families.js'
-import { handshakeError } from './labels.js'
+import { HANDSHAKE_ERRORS, UNKNOWN_NAMESPACE, handshakeError } from './labels.js'
 import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown, options?: unknown }
@@ -72,6 +72,12 @@ export class EngineInstrumentation {
 
   constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number) {
     for (const name of ['polling', 'websocket']) this.transport(name)
+    // Every closed label set at 0 from start-up: rate() cannot see a series' first increment.
+    for (const reason of [...HANDSHAKE_ERRORS, 'other']) catalog.handshakeErrors.series(reason)
+    catalog.upgrades.series('websocket')
+    catalog.connectErrors.series(UNKNOWN_NAMESPACE.namespace, UNKNOWN_NAMESPACE.reason)
+    catalog.heartbeat.series()
+    catalog.connectionDuration.series()
   }
 
   transport (name: string): TransportState {
@@ -290,9 +296,9 @@ export class EngineInstrumentation {
     } catch {}
     const state = this.states.named(nspName)
     const reason = !state
-      ? 'unknown namespace'
+      ? UNKNOWN_NAMESPACE.reason
       : connectErrorReason(body.data?.code)
-    this.catalog.connectErrors.series(state?.label ?? '_unknown', reason).value++
+    this.catalog.connectErrors.series(state?.label ?? UNKNOWN_NAMESPACE.namespace, reason).value++
   }
 }
 

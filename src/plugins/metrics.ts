@@ -28,7 +28,15 @@ declare module 'fastify' {
 /** The publish route, whose requests are also counted by status (publish_requests_total). */
 const PUBLISH_ROUTE = '/api/v1/publish'
 
-const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {} }
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, rejected: () => {} }
+
+/** The chat protocol's events (src/realtime/events.ts): always labelled, at 0 from start-up. */
+const CHAT_EVENTS = ['room:join', 'room:leave', 'message:send']
+function declaredEvents (config: Config) {
+  const own = config.metricsEvents.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const sent = ['message:new', 'auth:expired', ...(config.connectionRecovery ? ['session:ready'] : [])]
+  return { received: [...CHAT_EVENTS, ...own], acked: CHAT_EVENTS, sent: [...sent, ...own] }
+}
 
 function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => void): HttpServer {
   return createServer((req, res) => {
@@ -63,8 +71,10 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     handlerTiming: config.metricsHandlerTiming,
     slowClientPackets: config.metricsSlowClientPackets,
     // The admin UI's own sockets are operators, not clients.
-    excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : []
+    excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : [],
+    declaredEvents: declaredEvents(config)
   })
+  for (const problem of metrics.problems) app.log.warn(problem)
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)'
@@ -103,6 +113,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     address: () => (listener?.address() as AddressInfo | null) ?? undefined,
     engineTotals: () => metrics.engineTotals(),
     published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
-    refused: (namespace: string, reason: string) => metrics.refused(namespace, reason)
+    refused: (namespace: string, reason: string) => metrics.refused(namespace, reason),
+    rejected: (namespace: string, event: string, code: string) => metrics.rejected(namespace, event, code)
   } satisfies AppMetrics)
 }, { fastify: '5.x', name: 'metrics', dependencies: ['socket-io'] })

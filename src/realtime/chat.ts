@@ -71,7 +71,10 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
   arm()
 }
 
-export function serveChat (nsp: GatewayNamespace, config: Config): void {
+/** Told of a refusal no ack carries (a message:send without one), so the metrics count it still. */
+export type Unanswered = (event: string, code: SocketErrorCode) => void
+
+export function serveChat (nsp: GatewayNamespace, config: Config, unanswered: Unanswered = () => {}): void {
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
@@ -98,12 +101,16 @@ export function serveChat (nsp: GatewayNamespace, config: Config): void {
 
     socket.on('message:send', (...args: unknown[]) => {
       const [payload, reply] = split(args)
+      const refuse = (res: AckError): void => {
+        if (reply) reply(res)
+        else unanswered('message:send', res.error.code)
+      }
       const problem = messageProblem(payload, config.messageMaxLength)
-      if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
+      if (problem) return refuse(fail(SocketErrorCode.InvalidPayload, problem))
       const msg = payload as SendMessage
       const room = msg.room ?? config.defaultRoom
       if (!socket.rooms.has(room)) {
-        return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
+        return refuse(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
       }
       const id = randomUUID()
       nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
