@@ -268,6 +268,11 @@ export const ConfigSchema = Type.Object({
     env: 'CLUSTER_NODE_TIMEOUT_MS',
     expected: 'an integer from 200 (milliseconds), above CLUSTER_HEARTBEAT_MS',
     description: 'A node not heard from for this long leaves the cluster view'
+  }),
+  clusterExpectedNodes: setting(Type.Integer({ minimum: 0, maximum: 10000, default: 0 }), {
+    env: 'CLUSTER_EXPECTED_NODES',
+    expected: 'an integer from 0 to 10000 (nodes)',
+    description: 'How many nodes the cluster should have (socketgate_cluster_expected_nodes; the SocketgateClusterBelowExpectedSize alert compares the cluster view with it); 0: not set, no alert'
   })
 }, { additionalProperties: false })
 

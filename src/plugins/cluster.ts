@@ -80,7 +80,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     // The metrics plugin registers after Socket.IO (it observes the namespaces); its registry
     // exists by now.
     const registry = app.metrics?.registry
-    if (registry) registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => client.isReady, nodes: cluster.nodes, traffic })
+    if (registry) registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => client.isReady, nodes: cluster.nodes, traffic, expectedNodes: config.clusterExpectedNodes })
   })
 
   // Runs after socket-io's onClose (reverse registration order): the adapters are closed first.
