@@ -13,6 +13,13 @@ export interface Buckets {
 
 export type Catalog = ReturnType<typeof createCatalog>
 
+/** Values of limits_exceeded_total's `limit` label, each created at 0 (docs/security.md says what each one answers). */
+export const LIMITS = [
+  'outbound_buffer', 'unsolicited_pong', 'event_rate', 'event_rate_disconnect', 'ip_connections', 'ip_handshake_rate',
+  'auth_size', 'partial_message', 'origin', 'publish_data', 'metrics_scrape'
+] as const
+export type Limit = typeof LIMITS[number]
+
 /** `handlerTiming` false leaves the handler histogram out of the registry: empty, it would read as "no acked events". */
 export function createCatalog (registry: Registry, prefix: string, buckets: Buckets, handlerTiming = true) {
   const counter = (name: string, help: string, labels: string[] = []) =>
@@ -56,6 +63,7 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     // Protection
     refused: counter('events_refused_total', 'Client events refused: answered { ok: false } (by error code) or rate limited', ['namespace', 'reason']),
     eventErrors: counter('event_errors_total', 'Client events whose ack answered { ok: false }, by event name (the error ratio of each event)', ['namespace', 'event']),
+    limitsExceeded: counter('limits_exceeded_total', 'Requests, connections or events refused or cut off by a limit, by limit', ['limit']),
     // Process
     http: latency('http_request_duration_seconds', 'HTTP requests served by Fastify, by route pattern', ['method', 'route', 'status_code'])
   }

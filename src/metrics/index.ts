@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
-import { createCatalog, type Catalog } from './catalog.js'
+import { createCatalog, LIMITS, type Catalog } from './catalog.js'
 import { EngineInstrumentation } from './engine.js'
 import { registerGauges } from './gauges.js'
 import { deliveryShapeProblem } from '../internals/socket-io-adapter-delivery.js'
@@ -78,6 +78,7 @@ export class GatewayMetrics implements MetricsApi {
     }
     for (const nsp of io._nsps.values()) namespace(nsp)
     io.on('new_namespace', namespace)
+    for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
     processMetrics(this.registry, opts.prefix)
   }
