@@ -4,9 +4,10 @@
 // packet once (`_encode`) and then hands it to each matching socket (`apply`). Neither is public:
 // the cluster adapters call them through `super`, past any wrapper of the instance's broadcast.
 // Wrapping the instance's `_encode` and `apply` sees each local write of a broadcast, once per
-// broadcast per node. Written against socket.io-adapter 2.5;
-// test/internals/socket-io-adapter-delivery.test.ts fails when an update changes the shape.
-import { createRequire } from 'node:module'
+// broadcast per node. Written against socket.io-adapter 2.5; checked at start-up with the other
+// internals (src/internals/index.ts); test/internals/socket-io-adapter-delivery.test.ts fails
+// when an update changes the shape.
+import { isFunction, load, problem, sourceHas, type ShapeProblem } from './resolve.js'
 
 export interface BroadcastOptions { rooms: Set<string>, except?: Set<string>, flags?: Record<string, unknown> }
 export interface Packet { data?: unknown[] }
@@ -18,33 +19,20 @@ interface InMemoryAdapter {
   apply: (opts: BroadcastOptions, callback: (socket: unknown) => void) => void
 }
 
-const require = createRequire(import.meta.url)
-const adapterEntry = createRequire(require.resolve('socket.io')).resolve('socket.io-adapter')
+interface AdapterModule { Adapter: { prototype: Record<string, unknown> } }
 
-function adapterPackage (): { Adapter: { prototype: Record<string, unknown> }, version: string } {
-  const mod = require(adapterEntry) as { Adapter: { prototype: Record<string, unknown> } }
-  let version = 'unknown'
-  try {
-    version = (require(adapterEntry.replace(/dist\/index\.js$/, 'package.json')) as { version: string }).version
-  } catch {}
-  return { Adapter: mod.Adapter, version }
-}
-
-const calls = (fn: unknown, ...texts: string[]): boolean =>
-  typeof fn === 'function' && texts.every((text) => Function.prototype.toString.call(fn).includes(text))
-
-/**
- * Undefined when the installed socket.io-adapter has the shape; otherwise what is missing, with
- * its version and what the gateway does instead (for the start-up warning).
- */
-export function deliveryShapeProblem (): string | undefined {
-  const { Adapter, version } = adapterPackage()
-  const p = Adapter.prototype
-  const ok = calls(p.broadcast, 'this._encode(', 'this.apply(') && calls(p.broadcastWithAck, 'this._encode(', 'this.apply(') &&
-    typeof p._encode === 'function' && typeof p.apply === 'function'
-  if (ok) return undefined
-  return `socket.io-adapter ${version}: Adapter#broadcast no longer writes through _encode() and apply(); ` +
-    'deliveries are counted when this node emits a broadcast (origin="local" only), delivery lag is not measured'
+/** Whether the installed socket.io-adapter writes broadcasts through `_encode` and `apply`. */
+export function checkDeliveryShape (): { shape: boolean, problems: ShapeProblem[] } {
+  const p = load<AdapterModule>('socket.io-adapter').Adapter.prototype
+  const writes = (fn: unknown): boolean => sourceHas(fn, 'this._encode(') && sourceHas(fn, 'this.apply(')
+  const shape = writes(p.broadcast) && writes(p.broadcastWithAck) && isFunction(p._encode) && isFunction(p.apply)
+  return {
+    shape,
+    problems: shape
+      ? []
+      : [problem('socket.io-adapter', 'Adapter#broadcast writing through _encode() and apply()',
+          'deliveries are counted when this node emits a broadcast (origin="local" only), and delivery lag is not measured')]
+  }
 }
 
 /** Calls `hook` for every local write of a broadcast by `adapter` (see the file comment). */

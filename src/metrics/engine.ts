@@ -7,6 +7,9 @@
 // packets themselves.
 import { performance } from 'node:perf_hooks'
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
+import { OutboundQueues, websocketOf } from '../internals/engine-io.js'
+import type { InternalShapes } from '../internals/index.js'
+import { frameSenderOf, wrapSendFrame, type FrameSender } from '../internals/ws.js'
 import type { Catalog } from './catalog.js'
 import type { CounterSeries } from './families.js'
 import { HANDSHAKE_ERRORS, UNKNOWN_NAMESPACE, handshakeError } from './labels.js'
@@ -22,11 +25,7 @@ interface Transport {
   onData?: (data: unknown) => void
 }
 type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
-/** ws's frame writer: `list` is [header, payload] for every frame a server sends. */
-type SendFrame = (this: Sender, list: ReadonlyArray<Buffer | string>, cb?: unknown) => void
-interface Sender { sendFrame: SendFrame, _socket?: { writableLength: number } }
 interface WsLike {
-  _sender?: Sender
   listeners: (event: 'message') => OnMessage[]
   on: (event: 'message', fn: OnMessage) => void
   off: (event: 'message', fn: OnMessage) => void
@@ -34,7 +33,6 @@ interface WsLike {
 interface Conn {
   id: string
   transport: Transport
-  writeBuffer: unknown[]
   readyState: string
   getAvailableUpgrades: () => string[]
   on: (event: string, fn: (...args: never[]) => void) => void
@@ -79,7 +77,8 @@ export class EngineInstrumentation {
   /** Whether WebSocket frames may be compressed (permessage-deflate). */
   #compresses = false
 
-  constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number) {
+  constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number,
+    private readonly shapes: InternalShapes, private readonly queues: OutboundQueues) {
     for (const name of ['polling', 'websocket']) this.transport(name)
     // Every closed label set at 0 from start-up: rate() cannot see a series' first increment.
     for (const reason of [...HANDSHAKE_ERRORS, 'other']) catalog.handshakeErrors.series(reason)
@@ -100,7 +99,7 @@ export class EngineInstrumentation {
   }
 
   attach (engine: EngineServer): void {
-    this.#compresses = Boolean((engine as unknown as { opts: { perMessageDeflate?: unknown } }).opts.perMessageDeflate)
+    this.#compresses = Boolean(engine.opts.perMessageDeflate)
     engine.on('connection', (conn: EngineSocket) => this.#connection(conn as unknown as Conn, engine))
     engine.on('connection_error', (err: { code?: unknown }) => { this.catalog.handshakeErrors.series(handshakeError(err.code)).value++ })
   }
@@ -110,7 +109,7 @@ export class EngineInstrumentation {
     let clients = 0
     let packets = 0
     for (const conn of this.#suspects) {
-      const waiting = conn.writeBuffer.length
+      const waiting = this.queues.length(conn)
       if (conn.readyState !== 'closed' && waiting >= this.slowPackets) {
         clients++
         packets += waiting
@@ -137,12 +136,12 @@ export class EngineInstrumentation {
 
   /** Counts what crosses one transport, both ways, and times heartbeats; returns how to stop. */
   #hook (conn: Conn, transport: Transport, t: TransportState, ping: () => void, pong: () => void): () => void {
-    const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
+    const ws = websocketOf(transport, this.shapes.engineIo) as WsLike | undefined
     const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, transport, t, pong)
     // A compressed frame's header gives its compressed size: then count the packets instead (as
-    // also if a ws release no longer has the internals the frame hook reads).
-    const sender = ws?._sender
-    const stopOut = sender?._socket && !this.#compresses ? this.#sendFrames(conn, sender, sender._socket, t, ping) : this.#sendPackets(conn, transport, t, ping)
+    // also without the ws internals the frame hook reads: src/internals/ws.ts).
+    const frames = ws && this.shapes.ws.frames && !this.#compresses ? frameSenderOf(ws) : undefined
+    const stopOut = frames ? this.#sendFrames(conn, frames.sender, frames.socket, t, ping) : this.#sendPackets(conn, transport, t, ping)
     return () => {
       stopIn()
       stopOut()
@@ -182,14 +181,12 @@ export class EngineInstrumentation {
    * own), its payload length read from the header ws has just written. A broadcast pre-encodes
    * its frame once and hands it to every recipient's sender, so it costs no more here.
    */
-  #sendFrames (conn: Conn, sender: Sender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
-    const sendFrame = sender.sendFrame
-    const own = Object.hasOwn(sender, 'sendFrame')
+  #sendFrames (conn: Conn, sender: FrameSender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
     const { packetsOut, bytesOut } = t
     const suspects = this.#suspects
     const connectError = (encoded: string): void => { this.#connectError(encoded) }
     // Counted in the wrapper itself, where `this` is ws's sender.
-    sender.sendFrame = function (list, cb) {
+    return wrapSendFrame(sender, (sendFrame) => function (list, cb) {
       const header = list[0] as Buffer
       const opcode = header[0]! & 0x0f
       // Text and binary frames carry engine.io packets; control frames are ws's own.
@@ -214,11 +211,7 @@ export class EngineInstrumentation {
       sendFrame.call(this, list, cb)
       // The kernel did not take it all: the client may be falling behind (see slowClients).
       if (socket.writableLength > 0) suspects.add(conn)
-    }
-    return () => {
-      if (own) sender.sendFrame = sendFrame
-      else delete (sender as Partial<Sender>).sendFrame
-    }
+    })
   }
 
   /**
@@ -231,7 +224,7 @@ export class EngineInstrumentation {
     // that does not poll).
     const onCreate = (packet: Packet): void => {
       if (packet.type === 'ping') ping()
-      if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
+      if (this.queues.length(conn) >= this.slowPackets) this.#suspects.add(conn)
     }
     // The transport's send, not the connection's "flush" event: the polling transport also
     // sends packets of its own (a noop that ends a poll during an upgrade, the close packet it
@@ -296,7 +289,7 @@ export class EngineInstrumentation {
     const openedAt = performance.now()
     let pingAt = 0
     // The handshake ("open" packet) left before this listener existed: counted from its fields.
-    const opts = (engine as unknown as { opts: { pingInterval: number, pingTimeout: number, maxHttpBufferSize: number } }).opts
+    const opts = engine.opts
     const open = JSON.stringify({ sid: conn.id, upgrades: conn.getAvailableUpgrades(), pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout, maxPayload: opts.maxHttpBufferSize })
     t.packetsOut.value++
     t.bytesOut.value += 1 + Buffer.byteLength(open)

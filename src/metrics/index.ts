@@ -2,12 +2,12 @@
 // one, so two gateways live in one process), fed by engine.io- and Socket.IO-level hooks whose
 // per-packet work is a few field increments. src/plugins/metrics.ts serves it.
 import { Registry } from 'prom-client'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
 import { createCatalog, LIMITS, type Catalog } from './catalog.js'
 import { EngineInstrumentation } from './engine.js'
 import { registerGauges } from './gauges.js'
-import { deliveryShapeProblem } from '../internals/socket-io-adapter-delivery.js'
 import { NamespaceState, NamespaceStates, type DeclaredEvents } from './namespaces.js'
 import { processMetrics } from './process.js'
 import { PROMETHEUS, OPENMETRICS, renderOpenMetrics } from './render.js'
@@ -59,24 +59,20 @@ export class GatewayMetrics implements MetricsApi {
   readonly #catalog: Catalog
   readonly #states: NamespaceStates
   readonly #engine: EngineInstrumentation
-  /** Internals this release of an upstream package no longer has, and what the metrics do instead (logged at start). */
-  readonly problems: string[] = []
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
     const catalog = this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
     this.#states = new NamespaceStates(io, (label) => new NamespaceState(catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets, opts.declaredEvents), new Set(opts.excludeNamespaces))
-    const engine = this.#engine = new EngineInstrumentation(catalog, this.#states, opts.slowClientPackets)
+    const engine = this.#engine = new EngineInstrumentation(catalog, this.#states, opts.slowClientPackets, connections.shapes, connections.queues)
     engine.attach(io.engine)
     for (const status of PUBLISH_STATUSES) catalog.publishRequests.series(String(status))
-    const problem = deliveryShapeProblem()
-    if (problem) this.problems.push(problem)
     const lag = { localLag: catalog.deliveryLag.series('local'), remoteLag: catalog.deliveryLag.series('remote') }
-    const sockets = new SocketInstrumentation(this.#states, connections, lag, problem === undefined)
+    const sockets = new SocketInstrumentation(this.#states, connections, lag, connections.shapes.adapterDelivery)
     const namespace = (nsp: Parameters<typeof sockets.namespace>[0]): void => {
       connections.instrument(nsp)
       sockets.namespace(nsp)
     }
-    for (const nsp of io._nsps.values()) namespace(nsp)
+    for (const nsp of namespacesOf(io).values()) namespace(nsp)
     io.on('new_namespace', namespace)
     for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)

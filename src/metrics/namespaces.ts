@@ -3,6 +3,7 @@
 // their parent's label, so a namespace per tenant does not make a series per tenant.
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Server } from 'socket.io'
+import { namespacesOf, parentNameOf } from '../internals/socket-io.js'
 import type { AckedEvent } from '../realtime/connections.js'
 import { SocketErrorCode } from '../errors.js'
 import type { Catalog } from './catalog.js'
@@ -182,7 +183,7 @@ export class NamespaceStates {
   /** For a namespace name, if this node serves it. */
   named (name: string): NamespaceState | undefined {
     if (this.excluded.has(name)) return undefined
-    const nsp = this.io._nsps.get(name)
+    const nsp = namespacesOf(this.io).get(name)
     return nsp ? this.of(nsp) : undefined
   }
 
@@ -191,12 +192,6 @@ export class NamespaceStates {
   }
 
   private labelOf (nsp: Namespace): string {
-    const io = this.io as unknown as {
-      parentNamespacesFromRegExp: Map<RegExp, { children: Set<Namespace> }>
-      parentNsps: Map<unknown, { name: string, children: Set<Namespace> }>
-    }
-    for (const [regex, parent] of io.parentNamespacesFromRegExp) if (parent.children.has(nsp)) return String(regex)
-    for (const parent of io.parentNsps.values()) if (parent.children.has(nsp)) return parent.name
-    return nsp.name
+    return parentNameOf(this.io, nsp) ?? nsp.name
   }
 }

@@ -6,22 +6,15 @@
 import type { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
-import { tapLocalDeliveries, type BroadcastOptions, type Packet } from '../internals/socket-io-adapter-delivery.js'
+import { tapLocalDeliveries, type Packet } from '../internals/socket-io-adapter-delivery.js'
+import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
 import type { HistogramSeries } from './families.js'
 import type { NamespaceState, NamespaceStates } from './namespaces.js'
 import { remoteEmittedAt } from './origin.js'
 
-type Room = string
 /** The delivery-lag series (by origin only, not by namespace). */
 export interface DeliveryCounters { localLag: HistogramSeries, remoteLag: HistogramSeries }
-interface Adapter {
-  rooms: Map<Room, Set<string>>
-  sids: Map<string, Set<Room>>
-  broadcast: (packet: Packet, opts: BroadcastOptions) => unknown
-  broadcastWithAck: (packet: Packet, opts: BroadcastOptions, clientCount: (n: number) => void, ack: (...args: unknown[]) => void) => unknown
-  on: (event: 'join-room' | 'leave-room', fn: (room: Room, id: string) => void) => void
-}
 type AnyFn = (...args: unknown[]) => unknown
 
 /**
@@ -86,7 +79,7 @@ export class SocketInstrumentation {
     // First of the namespace's listeners: one registered before (the session:ready event with
     // connection state recovery) must find socket.emit wrapped, or its emit counts as a broadcast.
     ;(nsp as unknown as EventEmitter).prependListener('connection', (socket: Socket) => this.#socket(state, socket))
-    this.#adapter(state, nsp.adapter as unknown as Adapter)
+    this.#adapter(state, countedAdapterOf(nsp))
   }
 
   #socket (state: NamespaceState, socket: Socket): void {
@@ -98,10 +91,9 @@ export class SocketInstrumentation {
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
     const emit = socket.emit as unknown as AnyFn
-    const flags = (socket as unknown as { flags: { timeout?: number } })
     const direct = (ev: unknown, ...args: unknown[]): boolean => {
       const last = args.length - 1
-      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, flags.flags.timeout !== undefined, args[last] as AnyFn)
+      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
       this.#directEmit = true
       try {
         emit.call(socket, ev, ...args)
@@ -114,10 +106,12 @@ export class SocketInstrumentation {
     ;(socket as unknown as { emit: typeof direct }).emit = direct
   }
 
-  #timeAck (state: NamespaceState, withTimeout: boolean, ack: AnyFn): AnyFn {
+  #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {
     const sentAt = performance.now()
     return function (this: unknown, ...args: unknown[]) {
-      if (withTimeout && args[0] instanceof Error) state.ackTimeouts.value++
+      // Only Socket.IO's timeout (socket.timeout(ms).emit) hands an ack an Error: what a
+      // client answers is decoded JSON or binary, never one.
+      if (args[0] instanceof Error) state.ackTimeouts.value++
       else state.ackRtt.observe((performance.now() - sentAt) / 1000)
       return ack.apply(this, args)
     }
@@ -148,11 +142,9 @@ export class SocketInstrumentation {
   }
 
   #adapter (state: NamespaceState, adapter: Adapter): void {
-    const broadcast = adapter.broadcast
-    const broadcastWithAck = adapter.broadcastWithAck
     const tapped = this.tapDeliveries
     if (tapped) tapLocalDeliveries(adapter, (packet, opts, write) => { this.#delivered(state, adapter, packet, opts, write) })
-    adapter.broadcast = (packet, opts) => {
+    wrapBroadcast(adapter, 'broadcast', (broadcast) => (packet, opts) => {
       if (this.#directEmit) {
         this.#direct.add(packet)
         return broadcast.call(adapter, packet, opts)
@@ -171,8 +163,8 @@ export class SocketInstrumentation {
       state.recipients.value += recipients
       state.deliveriesLocal.value += recipients
       return result
-    }
-    adapter.broadcastWithAck = (packet, opts, clientCount, ack) => {
+    })
+    wrapBroadcast(adapter, 'broadcastWithAck', (broadcastWithAck) => (packet, opts, clientCount, ack) => {
       state.broadcasts.value++
       state.events.slot(packet.data?.[0]).sent()
       if (tapped) {
@@ -188,7 +180,7 @@ export class SocketInstrumentation {
       }, ack)
       state.fanout.observe((performance.now() - start) / 1000)
       return result
-    }
+    })
     // Every socket joins a private room named after its id: not a room anyone chose.
     adapter.on('join-room', (room, id) => {
       if (room === id) return

@@ -74,7 +74,6 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : [],
     declaredEvents: declaredEvents(config)
   })
-  for (const problem of metrics.problems) app.log.warn(problem)
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)'

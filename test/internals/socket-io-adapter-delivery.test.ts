@@ -3,10 +3,12 @@
 // with its packet and options, and not the other uses of apply(). Fails when an update changes it.
 import t from 'tap'
 import { Adapter } from 'socket.io-adapter'
-import { deliveryShapeProblem, tapLocalDeliveries, type Packet } from '../../src/internals/socket-io-adapter-delivery.js'
+import { checkDeliveryShape, tapLocalDeliveries, type Packet } from '../../src/internals/socket-io-adapter-delivery.js'
+import { versionOf } from '../../src/internals/resolve.js'
+import { assertExact, startStack, trafficRun } from './stack.js'
 
 t.test('the installed socket.io-adapter has the shape', async (t) => {
-  t.equal(deliveryShapeProblem(), undefined)
+  t.same(checkDeliveryShape(), { shape: true, problems: [] })
 })
 
 t.test('the tap sees each broadcast\'s local write once, and no other apply()', async (t) => {
@@ -40,4 +42,29 @@ t.test('the tap sees each broadcast\'s local write once, and no other apply()', 
   t.same(seen[1]!.rooms, ['room'])
   t.equal(counted, 2)
   t.same(written, ['a', 'b', 'a', 'a', 'b'])
+})
+
+t.test('without the shape the gateway warns, naming the package and version, and still counts exact on one node', async (t) => {
+  const proto = Adapter.prototype as unknown as { _encode?: unknown }
+  const saved = proto._encode
+  delete proto._encode
+  try {
+    t.match(checkDeliveryShape(), { shape: false, problems: [{ package: 'socket.io-adapter', version: versionOf('socket.io-adapter'), missing: /_encode\(\) and apply\(\)/ }] })
+    t.notOk(checkDeliveryShape().problems[0]!.fatal, 'a warning, not a refusal to start')
+  } finally {
+    proto._encode = saved
+  }
+  // The public path: deliveries counted as this node emits.
+  const stack = await startStack(t, { adapterDelivery: false })
+  await assertExact(t, stack, await trafficRun(t, stack))
+  const s = await stack.scrape()
+  t.equal(s.get('socketgate_deliveries_total')?.values.find((v) => v.labels.namespace === '/' && v.labels.origin === 'local')?.value, 1)
+})
+
+t.test('with the shape, a traffic run counts exact, its delivery and lag included', async (t) => {
+  const stack = await startStack(t)
+  await assertExact(t, stack, await trafficRun(t, stack))
+  const s = await stack.scrape()
+  t.equal(s.get('socketgate_deliveries_total')?.values.find((v) => v.labels.namespace === '/' && v.labels.origin === 'local')?.value, 1)
+  t.equal(s.get('socketgate_delivery_lag_seconds')?.values.find((v) => v.metricName === 'socketgate_delivery_lag_seconds_count' && v.labels.origin === 'local')?.value, 1)
 })
