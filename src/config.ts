@@ -202,6 +202,11 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 1000',
     description: 'Distinct event names per namespace that become labels; the rest count as event="_other"'
   }),
+  metricsEvents: setting(Type.String({ pattern: '^[^,]{0,100}(,[^,]{0,100})*$', default: '' }), {
+    env: 'METRICS_EVENTS',
+    expected: 'event names separated by commas, each at most 100 characters',
+    description: 'Your own event names: always labelled, their series at 0 from start-up, like the chat protocol\'s; other names share what is left of METRICS_EVENT_LABEL_LIMIT'
+  }),
   metricsLatencyBuckets: setting(Type.String({ pattern: BUCKETS, default: '0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10' }), {
     env: 'METRICS_LATENCY_BUCKETS', expected: BUCKETS_EXPECTED + ' (seconds)', description: 'Histogram buckets of every latency metric'
   }),
@@ -361,6 +366,11 @@ export const ConfigSchema = Type.Object({
     env: 'CLUSTER_NODE_TIMEOUT_MS',
     expected: 'an integer from 200 (milliseconds), above CLUSTER_HEARTBEAT_MS',
     description: 'A node not heard from for this long leaves the cluster view'
+  }),
+  clusterExpectedNodes: setting(Type.Integer({ minimum: 0, maximum: 10000, default: 0 }), {
+    env: 'CLUSTER_EXPECTED_NODES',
+    expected: 'an integer from 0 to 10000 (nodes)',
+    description: 'How many nodes the cluster should have (socketgate_cluster_expected_nodes; the SocketgateClusterBelowExpectedSize alert compares the cluster view with it); 0: not set, no alert'
   })
 }, { additionalProperties: false })
 

@@ -6,6 +6,7 @@ import { syncPublishProblem } from '../internals/socket-io-adapter.js'
 import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
 import { HandoffError, type Handoffs } from './handoff.js'
 import type { RedisHealth } from './health.js'
+import { markRemote, streamIdTime } from '../metrics/origin.js'
 import type { RedisClient } from './redis.js'
 import { streamsAdapterInternals, type ClusterMessage, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
 import { mirrorSessions } from './sessions.js'
@@ -36,6 +37,14 @@ export class ClusterTraffic {
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
+  constructor () {
+    // Every type at 0 from start-up, so the first message of each kind shows in rate().
+    for (const name of [...Object.values(MESSAGE_TYPES), 'other']) {
+      this.published.set(name, 0)
+      this.received.set(name, 0)
+    }
+  }
+
   count (map: Map<string, number>, type: unknown): void {
     const name = typeName(type)
     map.set(name, (map.get(name) ?? 0) + 1)
@@ -54,6 +63,8 @@ export interface AdapterOptions {
   handoffs: Handoffs
   log: FastifyBaseLogger
 }
+
+const BROADCAST = 3
 
 export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, uncounted, health, handoffs, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
@@ -100,6 +111,9 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   // past the stack) throws there, where the adapter expects a rejection. Made one.
   adapter.doPublish = (message) => {
     traffic.count(traffic.published, message.type)
+    // The emit time travels with the broadcast (its data is serialised whole), so the receiving
+    // nodes can measure the delivery lag (socketgate_delivery_lag_seconds{origin="remote"}).
+    if (message.type === BROADCAST && message.data) message.data.emittedAt = Date.now()
     try {
       return doPublish.call(adapter, message).catch(failed)
     } catch (err) {
@@ -116,7 +130,13 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   }
   adapter.onMessage = (message, offset) => {
     // Every node reads the whole stream, its own broadcasts included: count only the others'.
-    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) traffic.count(traffic.received, message.type)
+    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) {
+      traffic.count(traffic.received, message.type)
+      const packet = message.type === BROADCAST ? message.data?.packet : undefined
+      // From a node without the emit time (an older release, the Redis emitter): the stream
+      // entry's time, which Redis set when that node's XADD arrived.
+      if (typeof packet === 'object' && packet !== null) markRemote(packet, typeof message.data!.emittedAt === 'number' ? message.data!.emittedAt : streamIdTime(offset))
+    }
     onMessage.call(adapter, message, offset)
   }
   adapter.onResponse = (response) => {
@@ -125,7 +145,6 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   }
 }
 
-const BROADCAST = 3
 const FETCH_SOCKETS = 7
 const SERVER_SIDE_EMIT = 9
 

@@ -13,6 +13,8 @@ export interface ClusterView {
   adapterErrors: AdapterErrors
   health: RedisHealth
   stream: StreamStats
+  /** CLUSTER_EXPECTED_NODES (0: not set). */
+  expectedNodes: number
 }
 
 /** Registers the cluster series on an app's registry (only when REDIS_URL is set). */
@@ -28,6 +30,12 @@ export function registerClusterMetrics (registry: Registry, prefix: string, view
     help: 'Gateway nodes in the cluster as this node sees them, itself included (heartbeats within CLUSTER_NODE_TIMEOUT_MS)',
     registers: [registry],
     collect () { this.set(view.nodes().length) }
+  })
+  new Gauge({
+    name: `${prefix}cluster_expected_nodes`,
+    help: 'How many nodes the cluster should have (CLUSTER_EXPECTED_NODES; 0: not set): an alert compares cluster_nodes with it',
+    registers: [registry],
+    collect () { this.set(view.expectedNodes) }
   })
   const fromMap = (counter: Counter<'type'>, counts: Map<string, number>): void => {
     counter.reset()

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module'
 import type { ShapeProblem } from './resolve.js'
 
-export interface ClusterMessage { uid: string, nsp: string, type: number }
+export interface ClusterMessage { uid: string, nsp: string, type: number, data?: { packet?: object, emittedAt?: unknown } }
 /** The members of a streams adapter instance that src/cluster/adapter.ts wraps. */
 export interface StreamsAdapter {
   uid: string

@@ -103,7 +103,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     const registry = app.metrics?.registry
     if (!registry) return
     const stream = new StreamStats(client, `${prefix}:stream`, health)
-    registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => health.up(), nodes: cluster.nodes, traffic, adapterErrors, health, stream })
+    registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => health.up(), nodes: cluster.nodes, traffic, adapterErrors, health, stream, expectedNodes: config.clusterExpectedNodes })
   })
 
   // Runs after socket-io's onClose (reverse registration order): the adapters are closed first.
