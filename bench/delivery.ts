@@ -7,6 +7,7 @@
 //   node --import tsx bench/delivery.ts [clients] [seconds] [cut-every-s]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { loadavg } from 'node:os'
 import { createInterface } from 'node:readline'
 import { parseLoadtestArgs } from '../src/cli/loadtest.js'
 import { runLoadtest, type LoadtestReport } from '../src/loadtest/run.js'
@@ -32,7 +33,8 @@ async function server (kind: 'socketgate' | 'plain'): Promise<{ url: string, chi
 function row (kind: string, cut: string, r: LoadtestReport<DeliveryReport>): string {
   const d = r.result
   const p = (name: string, q: 'p50' | 'p99'): string => r.latency[name]?.[q] === null || r.latency[name] === undefined ? '—' : Math.round(r.latency[name]![q]!).toString()
-  return `| ${kind} | ${cut} | ${d.clients} | ${d.published} | ${d.deliveredPercent.toFixed(2)} % | ${d.duplicates} | ${d.cuts} | ${d.recovered} / ${d.notRecovered} | ${p('resume', 'p50')} / ${p('resume', 'p99')} | ${p('replay', 'p50')} / ${p('replay', 'p99')} |`
+  const errors = Object.entries(r.errors).map(([k, n]) => `${k} × ${n}`).join('; ') || '—'
+  return `| ${kind} | ${cut} | ${d.clients} | ${d.published} | ${d.deliveredPercent.toFixed(2)} % | ${d.duplicates} | ${d.cuts} | ${d.recovered} / ${d.notRecovered} | ${p('resume', 'p50')} / ${p('resume', 'p99')} | ${p('replay', 'p50')} / ${p('replay', 'p99')} | ${r.generator.cpu.toFixed(2)} | ${errors} |`
 }
 
 buildGateway()
@@ -53,7 +55,8 @@ for (const cut of ['clean', 'half-open'] as const) {
 }
 process.stdout.write([
   `${new Date().toISOString()}: node --import tsx bench/delivery.ts ${clients} ${seconds} ${cutEvery}`,
-  '| server | cut | clients | messages | delivered | duplicates | cuts | recovered / not | resume p50 / p99 ms | replay p50 / p99 ms |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  `load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (2 cores)`,
+  '| server | cut | clients | messages | delivered | duplicates | cuts | recovered / not | resume p50 / p99 ms | replay p50 / p99 ms | generator cores | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows
 ].join('\n') + '\n')
