@@ -72,42 +72,48 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
 }
 
 export function serveChat (nsp: GatewayNamespace, config: Config): void {
+  const isSocketId = isSocketIdOf(nsp)
+  // One listener function per event for every socket of the namespace (Socket.IO calls it with
+  // the socket as `this`): a connected socket costs no closures here.
+  function joinRoom (this: GatewaySocket, ...args: unknown[]): void {
+    const [room, reply] = split(args)
+    if (!reply) return
+    const problem = joinProblem(this, room, config.maxRoomsPerSocket)
+    if (problem) return reply(problem)
+    this.join(room as string)
+    reply({ ok: true })
+  }
+
+  function leaveRoom (this: GatewaySocket, ...args: unknown[]): void {
+    const [room, reply] = split(args)
+    if (!reply) return
+    const problem = roomNameProblem(room, isSocketId)
+    if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
+    this.leave(room as string)
+    reply({ ok: true })
+  }
+
+  function sendMessage (this: GatewaySocket, ...args: unknown[]): void {
+    const [payload, reply] = split(args)
+    const problem = messageProblem(payload, config.messageMaxLength)
+    if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
+    const msg = payload as SendMessage
+    const room = msg.room ?? config.defaultRoom
+    if (!this.rooms.has(room)) {
+      return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
+    }
+    const id = randomUUID()
+    nsp.to(room).emit('message:new', { id, author: this.data.user.id, content: msg.content, room, timestamp: Date.now() })
+    reply?.({ ok: true, id })
+  }
+
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
     // A recovered socket already has its rooms back, and may have left the default one.
     if (!socket.recovered && roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
-
-    socket.on('room:join', (...args: unknown[]) => {
-      const [room, reply] = split(args)
-      if (!reply) return
-      const problem = joinProblem(socket, room, config.maxRoomsPerSocket)
-      if (problem) return reply(problem)
-      socket.join(room as string)
-      reply({ ok: true })
-    })
-
-    socket.on('room:leave', (...args: unknown[]) => {
-      const [room, reply] = split(args)
-      if (!reply) return
-      const problem = roomNameProblem(room, isSocketIdOf(nsp))
-      if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
-      socket.leave(room as string)
-      reply({ ok: true })
-    })
-
-    socket.on('message:send', (...args: unknown[]) => {
-      const [payload, reply] = split(args)
-      const problem = messageProblem(payload, config.messageMaxLength)
-      if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
-      const msg = payload as SendMessage
-      const room = msg.room ?? config.defaultRoom
-      if (!socket.rooms.has(room)) {
-        return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
-      }
-      const id = randomUUID()
-      nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
-      reply?.({ ok: true, id })
-    })
+    socket.on('room:join', joinRoom as never)
+    socket.on('room:leave', leaveRoom as never)
+    socket.on('message:send', sendMessage as never)
   })
 }
