@@ -17,6 +17,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Server, type Socket } from 'socket.io'
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const [variant = 'on', fresh] = (process.argv[2] ?? 'on').split('-')
 let acks = 0
@@ -97,7 +98,7 @@ async function main (): Promise<void> {
   const { createGateway } = await loadGateway()
   // ADMIN_MODE (env) turns the admin UI on in that mode (bench/RESULTS.md, "Admin UI").
   const adminMode = process.env.ADMIN_MODE as 'operator' | 'production' | 'development' | undefined
-  const gw = await createGateway({
+  const gw = await createGateway({ ...BENCH_LIMITS,
     logLevel: 'warn',
     demoPage: false,
     adminUi: adminMode !== undefined,

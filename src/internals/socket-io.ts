@@ -114,3 +114,20 @@ export function emitHook (wrap: (emit: AnyFn) => Emit): (socket: Socket) => void
     s.emit = (s.emit === emit ? hooked! : wrap(s.emit)) as AnyFn
   }
 }
+
+/**
+ * Like `clientEventHook`, but `gate` decides: an event it answers false for goes no further
+ * (no middleware, no listener). The event rate limit refuses through it (src/limits/events.ts),
+ * so a refused event costs no middleware run and no tick.
+ */
+export function gateClientEvents (socket: Socket, shapes: Pick<SocketIoShapes, 'dispatch'>, gate: (args: unknown[]) => boolean): void {
+  if (!shapes.dispatch) {
+    socket.use((args, next) => { if (gate(args)) next() })
+    return
+  }
+  const s = socket as unknown as { dispatch: (args: unknown[]) => void }
+  const dispatch = s.dispatch
+  s.dispatch = function (args) {
+    if (gate(args)) dispatch.call(this, args)
+  }
+}

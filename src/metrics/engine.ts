@@ -12,11 +12,18 @@ import type { InternalShapes } from '../internals/index.js'
 import { frameSenderOf, replaceSendFrame, restoreSendFrame, type FrameSender, type SendFrame } from '../internals/ws.js'
 import type { Catalog } from './catalog.js'
 import type { CounterSeries } from './families.js'
-import { handshakeError } from './labels.js'
+import { HANDSHAKE_ERRORS, UNKNOWN_NAMESPACE, handshakeError } from './labels.js'
 import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown, options?: unknown }
-interface Transport { name: string, writable?: boolean }
+interface Transport {
+  name: string
+  writable?: boolean
+  /** Every transport's way out: engine.io's flush, and the polling transport's own noop and close packets. */
+  send: (packets: Packet[]) => void
+  /** Polling: a POST's payload, before its close packet is taken out (it never becomes a "packet" event). */
+  onData?: (data: unknown) => void
+}
 type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
 interface WsLike {
   listeners: (event: 'message') => OnMessage[]
@@ -53,34 +60,32 @@ class TransportState {
 }
 
 const MESSAGE = 52 // '4': an engine.io message
+/** "2probe" and "3probe": the ping and pong that test a transport before an upgrade. */
+const PROBE_BYTES = 6
 const CONNECT_ERROR = 52 // '4': a Socket.IO CONNECT_ERROR packet, inside an engine.io message
 
-/** Where a connection's state hangs on its engine.io socket, its ws WebSocket and ws's sender. */
+/** Where a connection's state hangs on its engine.io socket, and a hook on its transport, ws and ws's sender. */
 const STATE: unique symbol = Symbol('socketgate.engineMetrics')
-interface Stated { [STATE]?: ConnState }
+interface Stated<S> { [STATE]?: S }
 
 /**
- * One connection's figures and hooks. Its listeners are shared by every connection (they find
- * this object on the emitter they are called on), so an idle connection costs this one object
- * and a property on three, not a dozen closures.
+ * One connection's heartbeat clock and hooks. The listeners and wrappers are shared by every
+ * connection (they find this object, or a TransportHook, on what they are called on), so an
+ * idle connection costs this object, one hook and a property on each hooked object, not a
+ * dozen closures.
  */
 class ConnState {
-  t: TransportState
   readonly openedAt = performance.now()
   pingAt = 0
-  /** The ws WebSocket whose messages are counted, and engine.io's own listener it replaced. */
-  ws: (WsLike & Stated) | undefined
-  engineListener: OnMessage | undefined
-  /** The ws sender whose frames are counted, its TCP socket, and the sendFrame it replaced. */
-  sender: (FrameSender & Stated) | undefined
-  tcp: { writableLength: number } | undefined
-  sendFrame: SendFrame | undefined
-  /** Counted from engine.io's packet events (polling, compression, or without the ws internals). */
-  packetsIn = false
-  packetsOut = false
+  /** The hook on the transport in use, and on the one being probed for an upgrade. */
+  current: TransportHook
+  next: TransportHook | undefined
+  /** Whether the shared "packet" and "packetCreate" listeners are on the connection. */
+  listeningIn = false
+  listeningOut = false
 
-  constructor (readonly conn: Conn & Stated, readonly metrics: EngineInstrumentation, t: TransportState) {
-    this.t = t
+  constructor (readonly conn: Conn & Stated<ConnState>, readonly metrics: EngineInstrumentation, transport: Transport, t: TransportState) {
+    this.current = new TransportHook(this, transport, t)
   }
 
   ping (): void {
@@ -93,10 +98,42 @@ class ConnState {
     this.pingAt = 0
   }
 
-  /** Counts what crosses `transport`, both ways, and times heartbeats. */
-  hook (transport: Transport): void {
-    const { conn, metrics } = this
-    const ws = websocketOf(transport, metrics.shapes.engineIo) as (WsLike & Stated) | undefined
+  /** The connection's own events are needed while the transport in use counts from packets. */
+  listen (): void {
+    const { packetsIn, packetsOut } = this.current
+    if (packetsIn !== this.listeningIn) {
+      this.listeningIn = packetsIn
+      if (packetsIn) this.conn.on('packet', receivePacket)
+      else this.conn.off('packet', receivePacket)
+    }
+    if (packetsOut !== this.listeningOut) {
+      this.listeningOut = packetsOut
+      if (packetsOut) this.conn.on('packetCreate', packetCreated)
+      else this.conn.off('packetCreate', packetCreated)
+    }
+  }
+}
+
+/** Counts what crosses one transport, both ways. */
+class TransportHook {
+  ws: (WsLike & Stated<TransportHook>) | undefined
+  engineListener: OnMessage | undefined
+  sender: (FrameSender & Stated<TransportHook>) | undefined
+  tcp: { writableLength: number } | undefined
+  sendFrame: SendFrame | undefined
+  /** The transport's own send and onData, when replaced (packet counting). */
+  send: Transport['send'] | undefined
+  onData: Transport['onData'] | undefined
+  /** Counted from engine.io's packets (in, out), not ws's frames. */
+  readonly packetsIn: boolean
+  readonly packetsOut: boolean
+
+  constructor (readonly state: ConnState, readonly transport: Transport & Stated<TransportHook>, readonly t: TransportState) {
+    const metrics = state.metrics
+    const ws = websocketOf(transport, metrics.shapes.engineIo) as (WsLike & Stated<TransportHook>) | undefined
+    // A compressed frame's header gives its compressed size: then count the packets instead (as
+    // also without the ws internals the frame hook reads: src/internals/ws.ts).
+    const frames = ws && metrics.shapes.ws.frames && !metrics.compresses ? frameSenderOf(ws) : undefined
     if (ws) {
       // engine.io's own listener, wrapped, rather than a second one: with two listeners every
       // frame takes EventEmitter's copy-the-listener-array path.
@@ -106,28 +143,36 @@ class ConnState {
       ws[STATE] = this
       ws.on('message', receiveFrame)
       this.ws = ws
-    } else {
-      conn.on('packet', receivePacket)
-      this.packetsIn = true
     }
-    // A compressed frame's header gives its compressed size: then count the packets instead (as
-    // also without the ws internals the frame hook reads: src/internals/ws.ts).
-    const frames = ws && metrics.shapes.ws.frames && !metrics.compresses ? frameSenderOf(ws) : undefined
     if (frames) {
-      const sender = frames.sender as FrameSender & Stated
+      const sender = frames.sender as FrameSender & Stated<TransportHook>
       sender[STATE] = this
       this.sendFrame = replaceSendFrame(sender, sendFrameCounted)
       this.sender = sender
       this.tcp = frames.socket
     } else {
-      conn.on('packetCreate', packetCreated)
-      conn.on('flush', packetsFlushed)
-      this.packetsOut = true
+      // The transport's send, not the connection's "flush" event: the polling transport also
+      // sends packets of its own (a noop that ends a poll during an upgrade, the close packet it
+      // appends to its last payload), which never pass through the connection.
+      transport[STATE] = this
+      this.send = transport.send
+      transport.send = sendCounted
+    }
+    this.packetsIn = !ws
+    this.packetsOut = !frames
+    if (!ws) {
+      // Polling: a client's close packet ("1", sent as it leaves) is taken out of its payload
+      // before any "packet" event: it is counted from the payload itself.
+      if (transport.onData !== undefined) {
+        transport[STATE] = this
+        this.onData = transport.onData
+        transport.onData = dataCounted
+      }
     }
   }
 
   unhook (): void {
-    const { conn, ws, sender } = this
+    const { ws, sender, transport } = this
     if (ws) {
       ws.off('message', receiveFrame)
       if (this.engineListener) ws.on('message', this.engineListener)
@@ -137,30 +182,38 @@ class ConnState {
       restoreSendFrame(sender, this.sendFrame!)
       this.sender = this.tcp = this.sendFrame = undefined
     }
-    if (this.packetsIn) conn.off('packet', receivePacket)
-    if (this.packetsOut) {
-      conn.off('packetCreate', packetCreated)
-      conn.off('flush', packetsFlushed)
+    if (this.send) {
+      restoreMethod(transport, 'send', this.send)
+      this.send = undefined
     }
-    this.packetsIn = this.packetsOut = false
+    if (this.onData) {
+      restoreMethod(transport, 'onData', this.onData)
+      this.onData = undefined
+    }
   }
+}
+
+/** Back to `original`: the prototype's when it was, so the instance keeps its shape. */
+function restoreMethod<K extends 'send' | 'onData'> (transport: Transport, key: K, original: Transport[K]): void {
+  if ((Object.getPrototypeOf(transport) as Transport | null)?.[key] === original) delete (transport as Partial<Transport>)[key]
+  else transport[key] = original
 }
 
 /**
  * WebSocket, incoming: ws's messages are Buffers of the exact frame payload (one engine.io
  * packet each), so their size is free, where measuring the decoded string costs a UTF-8 scan.
  */
-function receiveFrame (this: WsLike & Stated, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-  const state = this[STATE]!
-  const t = state.t
+function receiveFrame (this: WsLike & Stated<TransportHook>, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  const hook = this[STATE]!
+  const t = hook.t
   t.packetsIn.value++
   // Behind the instanceof, V8 reads a Buffer's length inline; `byteLength` on a value that
   // might be an array was a generic property load calling the getter (bench/RESULTS.md).
   const n = data instanceof Uint8Array ? data.length : messageSize(data)
   t.bytesIn.value += n
   // "3": an engine.io pong.
-  if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) state.pong()
-  const engineListener = state.engineListener
+  if (n === 1 && !isBinary && (data as Buffer)[0] === 0x33) hook.state.pong()
+  const engineListener = hook.engineListener
   if (engineListener !== undefined) engineListener.call(this, data, isBinary)
 }
 
@@ -170,8 +223,8 @@ function receiveFrame (this: WsLike & Stated, data: Buffer | ArrayBuffer | Buffe
  * its frame once and hands it to every recipient's sender, so it costs no more here. In place
  * of the sender's sendFrame, where `this` is ws's sender.
  */
-function sendFrameCounted (this: FrameSender & Stated, list: ReadonlyArray<Buffer | string>, cb?: unknown): void {
-  const state = this[STATE]!
+function sendFrameCounted (this: FrameSender & Stated<TransportHook>, list: ReadonlyArray<Buffer | string>, cb?: unknown): void {
+  const hook = this[STATE]!
   const header = list[0] as Buffer
   const opcode = header[0]! & 0x0f
   // Text and binary frames carry engine.io packets; control frames are ws's own.
@@ -179,42 +232,36 @@ function sendFrameCounted (this: FrameSender & Stated, list: ReadonlyArray<Buffe
     let n = header[1]! & 0x7f
     if (n === 126) n = header.readUInt16BE(2)
     else if (n === 127) n = header.readUIntBE(4, 6)
-    const t = state.t
+    const t = hook.t
     t.packetsOut.value++
     t.bytesOut.value += n
     const data = list[1]
     if (opcode === 1 && typeof data === 'string') {
       // engine.io's ping: its clock starts as it leaves.
       if (n === 1) {
-        if (data === '2') state.ping()
+        if (data === '2') hook.state.ping()
       } else if (n > 2 && data.charCodeAt(1) === CONNECT_ERROR && data.charCodeAt(0) === MESSAGE) {
         // "4" (engine.io message) + "4" (Socket.IO CONNECT_ERROR). ws measured the string
         // before writing this header, which left it flat: reading two characters copies nothing.
-        state.metrics.connectError(data.slice(1))
+        hook.state.metrics.connectError(data.slice(1))
       }
     }
   }
-  state.sendFrame!.call(this, list, cb)
+  hook.sendFrame!.call(this, list, cb)
   // The kernel did not take it all: the client may be falling behind (see slowClients).
-  if (state.tcp!.writableLength > 0) state.metrics.suspects.add(state.conn)
+  if (hook.tcp!.writableLength > 0) hook.state.metrics.suspects.add(hook.state.conn)
 }
 
 /**
  * Polling, and WebSocket under permessage-deflate or without the ws internals sendFrameCounted
- * reads: the packets engine.io hands the transport, counted when it does, so a packet queued
- * during an upgrade counts on the transport that carries it. Created, not yet sent: a buffer
- * that keeps growing is a slow client (or a polling client that does not poll).
+ * reads: the packets the transport sends, counted as it sends them (after the call: polling
+ * appends its close packet to this array as it sends it).
  */
-function packetCreated (this: Conn & Stated, packet: Packet): void {
-  const state = this[STATE]!
-  if (packet.type === 'ping') state.ping()
+function sendCounted (this: Transport & Stated<TransportHook>, packets: Packet[]): void {
+  const hook = this[STATE]!
+  hook.send!.call(this, packets)
+  const { t, state } = hook
   const metrics = state.metrics
-  if (metrics.queues.length(this) >= metrics.slowPackets) metrics.suspects.add(this)
-}
-
-function packetsFlushed (this: Conn & Stated, packets: Packet[]): void {
-  const state = this[STATE]!
-  const { t, metrics } = state
   for (const packet of packets) {
     t.packetsOut.value++
     t.bytesOut.value += metrics.sizeOut(packet, t)
@@ -222,31 +269,70 @@ function packetsFlushed (this: Conn & Stated, packets: Packet[]): void {
   }
 }
 
-/** Polling: engine.io's decoded packets; a string's UTF-8 size is measured. */
-function receivePacket (this: Conn & Stated, packet: Packet): void {
+/** Polling: a POST's payload, for the client's close packet (see TransportHook). */
+function dataCounted (this: Transport & Stated<TransportHook>, data: unknown): void {
+  const hook = this[STATE]!
+  const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('latin1') : ''
+  if (text.length < 4096 ? text.split('\x1e').includes('1') : text === '1' || text.startsWith('1\x1e') || text.endsWith('\x1e1') || text.includes('\x1e1\x1e')) {
+    hook.t.packetsIn.value++
+    hook.t.bytesIn.value++
+  }
+  hook.onData!.call(this, data)
+}
+
+/** Packets in on the transport in use, when it counts from packets: a string's UTF-8 size is measured. */
+function receivePacket (this: Conn & Stated<ConnState>, packet: Packet): void {
   const state = this[STATE]!
-  const t = state.t
+  const t = state.current.t
   t.packetsIn.value++
   t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
   if (packet.type === 'pong') state.pong()
 }
 
-function upgraded (this: Conn & Stated, transport: Transport): void {
+/** Created, not yet sent: a buffer that keeps growing is a slow client (or a polling client that does not poll). */
+function packetCreated (this: Conn & Stated<ConnState>, packet: Packet): void {
   const state = this[STATE]!
-  state.unhook()
-  state.t.open--
-  state.t = state.metrics.transport(transport.name)
-  state.t.open++
-  state.hook(transport)
-  state.metrics.catalog.upgrades.series(transport.name).value++
+  if (packet.type === 'ping') state.ping()
+  const metrics = state.metrics
+  if (metrics.queues.length(this) >= metrics.slowPackets) metrics.suspects.add(this)
 }
 
-function closed (this: Conn & Stated): void {
+/**
+ * The new transport is counted from its probe on ("2probe" in, "3probe" out: both crossed it
+ * before engine.io says it is upgrading), so the client's upgrade packet ("5") counts too.
+ */
+function upgrading (this: Conn & Stated<ConnState>, transport: Transport): void {
   const state = this[STATE]!
-  state.unhook()
-  state.t.open--
-  state.metrics.catalog.connectionDuration.series().observe((performance.now() - state.openedAt) / 1000)
-  state.metrics.suspects.delete(this)
+  const probing = state.metrics.transport(transport.name)
+  probing.packetsIn.value++
+  probing.bytesIn.value += PROBE_BYTES
+  probing.packetsOut.value++
+  probing.bytesOut.value += PROBE_BYTES
+  state.next?.unhook()
+  state.next = new TransportHook(state, transport, probing)
+}
+
+function upgraded (this: Conn & Stated<ConnState>, transport: Transport): void {
+  const state = this[STATE]!
+  const metrics = state.metrics
+  state.current.unhook()
+  state.current.t.open--
+  const t = metrics.transport(transport.name)
+  t.open++
+  state.current = state.next?.transport === transport ? state.next : new TransportHook(state, transport, t)
+  state.next = undefined
+  state.listen()
+  metrics.catalog.upgrades.series(transport.name).value++
+}
+
+function closed (this: Conn & Stated<ConnState>): void {
+  const state = this[STATE]!
+  const metrics = state.metrics
+  state.current.unhook()
+  state.next?.unhook()
+  state.current.t.open--
+  metrics.catalog.connectionDuration.series().observe((performance.now() - state.openedAt) / 1000)
+  metrics.suspects.delete(this)
 }
 
 export class EngineInstrumentation {
@@ -265,6 +351,12 @@ export class EngineInstrumentation {
   constructor (readonly catalog: Catalog, private readonly states: NamespaceStates, readonly slowPackets: number,
     readonly shapes: InternalShapes, readonly queues: OutboundQueues) {
     for (const name of ['polling', 'websocket']) this.transport(name)
+    // Every closed label set at 0 from start-up: rate() cannot see a series' first increment.
+    for (const reason of [...HANDSHAKE_ERRORS, 'other']) catalog.handshakeErrors.series(reason)
+    catalog.upgrades.series('websocket')
+    catalog.connectErrors.series(UNKNOWN_NAMESPACE.namespace, UNKNOWN_NAMESPACE.reason)
+    catalog.heartbeat.series()
+    catalog.connectionDuration.series()
   }
 
   transport (name: string): TransportState {
@@ -313,7 +405,7 @@ export class EngineInstrumentation {
     return this.#lastLength
   }
 
-  #connection (conn: Conn & Stated, engine: EngineServer): void {
+  #connection (conn: Conn & Stated<ConnState>, engine: EngineServer): void {
     const t = this.transport(conn.transport.name)
     t.open++
     // The handshake ("open" packet) left before this listener existed: counted from its fields.
@@ -323,10 +415,13 @@ export class EngineInstrumentation {
     t.packetsOut.value++
     t.bytesOut.value += 1 + Buffer.byteLength(open)
 
-    const state = conn[STATE] = new ConnState(conn, this, t)
-    state.hook(conn.transport)
-    // Only a connection that may upgrade (one that started on polling) needs the listener.
-    if (upgrades.length > 0) conn.on('upgrade', upgraded)
+    const state = conn[STATE] = new ConnState(conn, this, conn.transport, t)
+    state.listen()
+    // Only a connection that may upgrade (one that started on polling) needs these.
+    if (upgrades.length > 0) {
+      conn.on('upgrading', upgrading)
+      conn.on('upgrade', upgraded)
+    }
     // engine.io emits "close" once.
     conn.on('close', closed)
   }
@@ -343,9 +438,9 @@ export class EngineInstrumentation {
     } catch {}
     const state = this.states.named(nspName)
     const reason = !state
-      ? 'unknown namespace'
+      ? UNKNOWN_NAMESPACE.reason
       : connectErrorReason(body.data?.code)
-    this.catalog.connectErrors.series(state?.label ?? '_unknown', reason).value++
+    this.catalog.connectErrors.series(state?.label ?? UNKNOWN_NAMESPACE.namespace, reason).value++
   }
 }
 
