@@ -55,6 +55,12 @@ export const SocketErrorCode = {
   NotInRoom: 'SG_NOT_IN_ROOM',
   /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
   TooManyRooms: 'SG_TOO_MANY_ROOMS',
+  /** ack: the socket sent more events than EVENT_RATE/EVENT_BURST (or EVENT_RATE_LIMITS) allow; the message says when to retry. */
+  RateLimited: 'SG_RATE_LIMITED',
+  /** connect_error: the CONNECT's `auth` payload is larger than AUTH_MAX_BYTES. */
+  AuthTooLarge: 'SG_AUTH_TOO_LARGE',
+  /** ack (`retryable: true`): the cluster cannot take the broadcast now (Redis down or not answering); retry. The HTTP API's 503 has the same code. */
+  Unavailable: 'SG_UNAVAILABLE',
   /** connect_error on /admin: wrong user name or password (message "invalid credentials", which the UI shows as such). */
   AdminLoginRefused: 'SG_ADMIN_LOGIN_REFUSED',
   /** connect_error on /admin: too many wrong logins from this address, or too many checks at once; the message says when to retry. */
@@ -65,11 +71,11 @@ export const SocketErrorCode = {
 export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
 
 /** Every code above, HTTP and socket; what docs/errors.md must list. */
-export const ALL_ERROR_CODES: readonly string[] = [
+export const ALL_ERROR_CODES: readonly string[] = [...new Set([
   'SG_CONFIG_INVALID',
   ...[BadRequest, Unauthorized, ApiDisabled, NotFound, UnknownNamespace, Unavailable, Internal, PayloadTooDeep, PayloadTooLarge, OriginForbidden, MetricsBusy].map((E) => new E().code),
   ...Object.values(SocketErrorCode)
-]
+])]
 
 /** An Error whose `data` reaches the client in `connect_error` (Socket.IO sends `err.data`). */
 export class HandshakeError extends Error {

@@ -5,6 +5,7 @@ import { createGateway, type Gateway } from '../app.js'
 import { fromArgv, fromEnv, helpText } from '../config.js'
 import { SampledLog } from '../admin/sampled-log.js'
 import { ConfigError } from '../errors.js'
+import { keepTickShapes } from '../tick-shapes.js'
 
 /**
  * A repeat of the first signal within this window is the same stop delivered twice, not an
@@ -54,6 +55,8 @@ function handleSignals (gw: Gateway): void {
 }
 
 export async function serve (argv: readonly string[]): Promise<void> {
+  // A process of its own: it keeps nextTick on V8's fast path (src/tick-shapes.ts says why).
+  keepTickShapes()
   const { input, help } = fromArgv(argv)
   if (help) {
     process.stdout.write(helpText('Usage: socketgate [serve] [--flag value ...]\n\nRuns the gateway (the command socketgate runs when given none).') + '\n')

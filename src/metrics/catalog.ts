@@ -36,7 +36,6 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     handshakeErrors: counter('engine_handshake_errors_total', 'engine.io requests refused before any socket existed, by engine.io error', ['reason']),
     upgrades: counter('engine_upgrades_total', 'engine.io connections that upgraded their transport, by the new transport', ['transport']),
     connectionDuration: histogram('engine_connection_duration_seconds', 'Lifetime of closed engine.io connections', [], buckets.connection),
-    recoveries: counter('connection_recoveries_total', 'Reconnections that asked for connection state recovery, by outcome (recovered, not_recovered)', ['namespace', 'outcome']),
     // Latency
     heartbeat: latency('heartbeat_rtt_seconds', 'engine.io heartbeat round trip: ping sent by the server to pong received, per connection'),
     ackRtt: latency('server_ack_rtt_seconds', 'Server-to-client events with an ack (emitWithAck, timeout().emit): emit to ack received', ['namespace']),
@@ -48,13 +47,15 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     sent: counter('events_sent_total', 'Events emitted by the server: one per socket.emit and one per broadcast, whatever its recipients', ['namespace', 'event']),
     broadcasts: counter('broadcasts_total', 'Broadcasts (to a namespace or rooms) emitted on this node', ['namespace']),
     recipients: counter('broadcast_recipients_total', 'Local sockets the broadcasts of this node were handed to', ['namespace']),
+    deliveries: counter('deliveries_total', 'Broadcasts written to a local socket, one per socket, by where the broadcast was emitted (origin: local, this node; remote, another node): summed over the nodes, every delivery of the cluster', ['namespace', 'origin']),
     packetsReceived: counter('engine_packets_received_total', 'engine.io packets received (heartbeats included), by transport', ['transport']),
     packetsSent: counter('engine_packets_sent_total', 'engine.io packets sent (heartbeats and handshakes included), by transport', ['transport']),
     bytesReceived: counter('engine_bytes_received_total', 'Bytes of the engine.io packets received, as encoded on the wire, by transport', ['transport']),
     bytesSent: counter('engine_bytes_sent_total', 'Bytes of the engine.io packets sent, as encoded on the wire, by transport', ['transport']),
     publishRequests: counter('publish_requests_total', 'Publish API requests (POST /api/v1/publish), by HTTP status', ['status_code']),
     // Fan-out
-    fanout: latency('broadcast_fanout_seconds', 'Time to hand one broadcast to every local recipient', ['namespace']),
+    fanout: latency('broadcast_fanout_seconds', 'Time to write one broadcast to every local recipient, once per broadcast per node that has recipients (the Redis publish not included)', ['namespace']),
+    deliveryLag: latency('delivery_lag_seconds', 'From the emit of a broadcast on its node to this node writing it to its sockets, once per broadcast per node that has recipients (origin remote: across nodes, by their wall clocks)', ['origin']),
     // State
     roomJoins: counter('room_joins_total', 'Sockets joining a room (not counting the private room of each socket)', ['namespace']),
     roomLeaves: counter('room_leaves_total', 'Sockets leaving a room, disconnections included (private rooms not counted)', ['namespace']),

@@ -29,7 +29,15 @@ declare module 'fastify' {
 /** The publish route, whose requests are also counted by status (publish_requests_total). */
 const PUBLISH_ROUTE = '/api/v1/publish'
 
-const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, limitExceeded: () => {}, unhandledRejection: () => {} }
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, limitExceeded: () => {}, unhandledRejection: () => {}, rejected: () => {} }
+
+/** The chat protocol's events (src/realtime/events.ts): always labelled, at 0 from start-up. */
+const CHAT_EVENTS = ['room:join', 'room:leave', 'message:send']
+function declaredEvents (config: Config) {
+  const own = config.metricsEvents.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const sent = ['message:new', 'auth:expired', ...(config.connectionRecovery ? ['session:ready'] : [])]
+  return { received: [...CHAT_EVENTS, ...own], acked: CHAT_EVENTS, sent: [...sent, ...own] }
+}
 
 type Rendered = { body: Buffer, contentType: string }
 /** One gate per format; undefined when the scrape is refused (too many waiting). */
@@ -77,7 +85,8 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     handlerTiming: config.metricsHandlerTiming,
     slowClientPackets: config.metricsSlowClientPackets,
     // The admin UI's own sockets are operators, not clients.
-    excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : []
+    excludeNamespaces: config.adminUi ? [ADMIN_NAMESPACE] : [],
+    declaredEvents: declaredEvents(config)
   })
 
   // Renders spaced and shared (src/metrics/scrape-gate.ts): a scrape flood costs a bounded CPU.
@@ -137,6 +146,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
     refused: (namespace: string, reason: string) => metrics.refused(namespace, reason),
     limitExceeded: (limit) => metrics.limitExceeded(limit),
-    unhandledRejection: () => metrics.unhandledRejection()
+    unhandledRejection: () => metrics.unhandledRejection(),
+    rejected: (namespace: string, event: string, code: string) => metrics.rejected(namespace, event, code)
   } satisfies AppMetrics)
 }, { fastify: '5.x', name: 'metrics', dependencies: ['socket-io'] })

@@ -138,8 +138,14 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
     reachable(reply)
     const recipients = room === undefined ? nsp.sockets.size : nsp.adapter.rooms.get(room)?.size ?? 0
     const target = (room === undefined ? nsp : nsp.to(room)) as unknown as Emitter
-    if (data === undefined) target.emit(event)
-    else target.emit(event, data)
+    // A 200 promises the other nodes got it too: Redis may fail during the hand-off itself.
+    await app.cluster.handoff(() => {
+      if (data === undefined) target.emit(event)
+      else target.emit(event, data)
+    }).catch((err: Error) => {
+      reply.header('retry-after', '1')
+      throw new Unavailable(`The cluster's Redis did not take the event (${err.message}); this node's clients got it, other nodes may not; retry shortly`)
+    })
     app.metrics.published(nsp.name, reply.elapsedTime)
     // `recipients` counts this node's sockets; in a cluster the other nodes deliver to theirs
     // too (`nodes` says how many nodes there are) without a round trip to count them.
