@@ -142,6 +142,16 @@ export const ConfigSchema = Type.Object({
     description: 'Bearer key for /api/v1/* (unset: the HTTP API is off)',
     secret: true
   }),
+  publishDataMaxDepth: setting(Type.Integer({ minimum: 1, maximum: 1000, default: 32 }), {
+    env: 'PUBLISH_DATA_MAX_DEPTH',
+    expected: 'an integer from 1 to 1000 (levels)',
+    description: 'Deepest nesting of arrays and objects in a publish API `data`; deeper data is refused with 400 SG_PAYLOAD_TOO_DEEP (deep data would overflow the stack while it is broadcast)'
+  }),
+  publishDataMaxBytes: setting(Type.Integer({ minimum: 16, maximum: 100 * 1024 * 1024, default: 262_144 }), {
+    env: 'PUBLISH_DATA_MAX_BYTES',
+    expected: 'an integer from 16 to 104857600 (bytes)',
+    description: 'Largest publish API `data`, as JSON; larger data is refused with 400 SG_PAYLOAD_TOO_LARGE (the whole body is bounded by MAX_HTTP_BUFFER_SIZE too)'
+  }),
   drainWindowMs: setting(ms(10_000, 0), {
     env: 'DRAIN_WINDOW_MS',
     expected: 'a non-negative integer (milliseconds)',
@@ -174,6 +184,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 65535',
     description: 'Serve /metrics on this port instead of the main one, so it need not be public (0 picks a free one)'
   }),
+  metricsRenderIntervalMs: setting(ms(100, 0), {
+    env: 'METRICS_RENDER_INTERVAL_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'Least time between two renders of /metrics: scrapes arriving meanwhile wait for the next render and share it (never an older one), so a scrape flood costs at most one render per interval'
+  }),
+  metricsScrapeQueueMax: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }), {
+    env: 'METRICS_SCRAPE_QUEUE_MAX',
+    expected: 'an integer from 1 to 100000 (scrapes)',
+    description: 'Scrapes of /metrics that may wait for the next render; more are refused with 429 and counted (limits_exceeded_total{limit="metrics_scrape"})'
+  }),
   metricsPrefix: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$', default: 'socketgate_' }), {
     env: 'METRICS_PREFIX', expected: 'letters, digits and _, not starting with a digit (may be empty)', description: 'Prefix of the gateway\'s metric names'
   }),
@@ -181,6 +201,11 @@ export const ConfigSchema = Type.Object({
     env: 'METRICS_EVENT_LABEL_LIMIT',
     expected: 'an integer from 0 to 1000',
     description: 'Distinct event names per namespace that become labels; the rest count as event="_other"'
+  }),
+  metricsEvents: setting(Type.String({ pattern: '^[^,]{0,100}(,[^,]{0,100})*$', default: '' }), {
+    env: 'METRICS_EVENTS',
+    expected: 'event names separated by commas, each at most 100 characters',
+    description: 'Your own event names: always labelled, their series at 0 from start-up, like the chat protocol\'s; other names share what is left of METRICS_EVENT_LABEL_LIMIT'
   }),
   metricsLatencyBuckets: setting(Type.String({ pattern: BUCKETS, default: '0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10' }), {
     env: 'METRICS_LATENCY_BUCKETS', expected: BUCKETS_EXPECTED + ' (seconds)', description: 'Histogram buckets of every latency metric'
@@ -319,6 +344,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 100 to 10000000 (entries)',
     description: 'Broadcasts kept in the Redis stream; connection state recovery cannot replay further back'
   }),
+  redisTimeoutMs: setting(ms(2000, 50), {
+    env: 'REDIS_TIMEOUT_MS',
+    expected: 'an integer from 50 (milliseconds)',
+    description: 'Longest wait for a Redis reply: beyond it Redis counts as down (hung or unreachable), local delivery stops waiting for it and message:send answers SG_UNAVAILABLE'
+  }),
+  readinessRequiresRedis: setting(flag(false), {
+    env: 'READINESS_REQUIRES_REDIS',
+    expected: 'true or false',
+    description: 'Readiness 503 while Redis is down; false: the node stays ready and reports degraded, as it still serves its own clients'
+  }),
   nodeId: setting(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), {
     env: 'NODE_ID',
     expected: 'letters, digits and _ . : -, at most 64',
@@ -331,6 +366,11 @@ export const ConfigSchema = Type.Object({
     env: 'CLUSTER_NODE_TIMEOUT_MS',
     expected: 'an integer from 200 (milliseconds), above CLUSTER_HEARTBEAT_MS',
     description: 'A node not heard from for this long leaves the cluster view'
+  }),
+  clusterExpectedNodes: setting(Type.Integer({ minimum: 0, maximum: 10000, default: 0 }), {
+    env: 'CLUSTER_EXPECTED_NODES',
+    expected: 'an integer from 0 to 10000 (nodes)',
+    description: 'How many nodes the cluster should have (socketgate_cluster_expected_nodes; the SocketgateClusterBelowExpectedSize alert compares the cluster view with it); 0: not set, no alert'
   })
 }, { additionalProperties: false })
 

@@ -6,6 +6,7 @@
 import { checkEngineIoShapes, type EngineIoShapes } from './engine-io.js'
 import type { ShapeProblem } from './resolve.js'
 import { checkSocketIoAdapterShapes } from './socket-io-adapter.js'
+import { checkDeliveryShape } from './socket-io-adapter-delivery.js'
 import { checkSocketIoShapes, type SocketIoShapes } from './socket-io.js'
 import { checkWsShapes, type WsShapes } from './ws.js'
 
@@ -16,6 +17,8 @@ export interface InternalShapes {
   ws: WsShapes
   engineIo: EngineIoShapes
   socketIo: SocketIoShapes
+  /** socket.io-adapter's local write of a broadcast (deliveries by origin, delivery lag). */
+  adapterDelivery: boolean
 }
 
 /** Every shape as the installed packages have it (all true on the versions this gateway was written for). */
@@ -24,9 +27,10 @@ export function checkInternals (): { shapes: InternalShapes, problems: ShapeProb
   const engineIo = checkEngineIoShapes()
   const socketIo = checkSocketIoShapes()
   const adapter = checkSocketIoAdapterShapes()
+  const delivery = checkDeliveryShape()
   return {
-    shapes: { ws: ws.shapes, engineIo: engineIo.shapes, socketIo: socketIo.shapes },
-    problems: [...ws.problems, ...engineIo.problems, ...socketIo.problems, ...adapter.problems]
+    shapes: { ws: ws.shapes, engineIo: engineIo.shapes, socketIo: socketIo.shapes, adapterDelivery: delivery.shape },
+    problems: [...ws.problems, ...engineIo.problems, ...socketIo.problems, ...adapter.problems, ...delivery.problems]
   }
 }
 

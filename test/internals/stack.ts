@@ -19,7 +19,8 @@ export function shapesWith (overrides: ShapeOverrides = {}): InternalShapes {
   return {
     ws: { ...shapes.ws, ...overrides.ws },
     engineIo: { ...shapes.engineIo, ...overrides.engineIo },
-    socketIo: { ...shapes.socketIo, ...overrides.socketIo }
+    socketIo: { ...shapes.socketIo, ...overrides.socketIo },
+    adapterDelivery: overrides.adapterDelivery ?? shapes.adapterDelivery
   }
 }
 
