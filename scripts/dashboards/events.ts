@@ -8,7 +8,7 @@ const INE = [INSTANCE, NAMESPACE, EVENT] as const
 const IN = [INSTANCE, NAMESPACE] as const
 const HANDLER_Q = (q: string) =>
   `max by (namespace, event) (instance_namespace_event:socketgate_event_handler_duration_seconds:histogram_quantile{quantile="${q}", ${INE.join(', ')}})`
-const LATENCY_NOTE = 'over the last minute, from the recording rule instance_namespace_event:socketgate_event_handler_duration_seconds:histogram_quantile (socketgate_event_handler_duration_seconds: event received to ack sent; events without an ack are not timed). The worst node is shown.'
+const LATENCY_NOTE = 'over the last 5 minutes, from the recording rule instance_namespace_event:socketgate_event_handler_duration_seconds:histogram_quantile (socketgate_event_handler_duration_seconds: event received to ack sent; events without an ack are not timed). The worst node is shown. An event not handled in the last 5 minutes has no line (no percentile of nothing).'
 
 function traffic (b: DashboardBuilder): void {
   b.row('Traffic')
@@ -63,7 +63,7 @@ function errors (b: DashboardBuilder): void {
   b.row('Errors')
   b.timeseries({
     title: 'Error ratio by event',
-    description: 'Client events whose ack answered { ok: false } (socketgate_event_errors_total) over events received (socketgate_events_received_total), by namespace and event name. An event with no errors has no series.',
+    description: 'Client events whose ack answered { ok: false } (socketgate_event_errors_total) over events received (socketgate_events_received_total), by namespace and event name. An event received in the interval with no errors reads 0; one not received has no line. Alert above 25 %.',
     unit: 'percentunit', width: 24,
     targets: [{
       expr: `${sumRate('namespace, event', sel('socketgate_event_errors_total', ...INE))} / ${sumRate('namespace, event', sel('socketgate_events_received_total', ...INE))}`,

@@ -16,9 +16,14 @@ export const rate = (selector: string): string => `rate(${selector}[$__rate_inte
 export const sumRate = (by: string, selector: string): string =>
   by === '' ? `sum(${rate(selector)})` : `sum by (${by}) (${rate(selector)})`
 
-/** The q-quantile of a histogram's `_bucket` series, aggregated by `by` (plus `le`). */
-export const quantile = (q: number, by: string, bucketSelector: string): string =>
-  `histogram_quantile(${q}, sum by (${by === '' ? 'le' : `${by}, le`}) (${rate(bucketSelector)}))`
+/**
+ * The q-quantile of a histogram's `_bucket` series, aggregated by `by` (plus `le`), only where the
+ * histogram had observations in the interval: an idle series is no data, not NaN.
+ */
+export const quantile = (q: number, by: string, bucketSelector: string): string => {
+  const observed = sumRate(by, bucketSelector.replace(/_bucket(?=\{|$)/, '_count'))
+  return `histogram_quantile(${q}, sum by (${by === '' ? 'le' : `${by}, le`}) (${rate(bucketSelector)})) and on (${by}) (${observed} > 0)`
+}
 
 /** p50, p95 and p99 targets of one histogram, legends prefixed by the percentile. */
 export const percentiles = (by: string, bucketSelector: string, legend = ''): Array<{ expr: string, legend: string }> =>

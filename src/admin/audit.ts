@@ -5,6 +5,7 @@
 // logged: an `emit` carries whatever the operator typed, possibly user data.
 import type { FastifyBaseLogger } from 'fastify'
 import type { Namespace, Server } from 'socket.io'
+import { namespacesOf } from '../internals/socket-io.js'
 import { clientAddress } from '../realtime/address.js'
 
 export const ADMIN_ACTIONS = ['disconnect', 'join', 'leave', 'emit'] as const
@@ -34,7 +35,7 @@ type Line = Record<string, unknown> & { action: AdminAction }
 function describe (io: Server, action: AdminAction, args: unknown[]): Line | string {
   const [namespace] = args
   // io.of() would create any namespace it is asked about: refuse names the gateway does not serve.
-  if (typeof namespace !== 'string' || !io._nsps.has(namespace)) return 'namespace is not served by this gateway'
+  if (typeof namespace !== 'string' || !namespacesOf(io).has(namespace)) return 'namespace is not served by this gateway'
   const filterAt = action === 'emit' ? 1 : 2
   const filter = args[filterAt]
   if (filter !== undefined && filter !== null && typeof filter !== 'string') return 'target must be a socket id or a room name'

@@ -1,13 +1,11 @@
 // ADMIN_MODE=development: admin-ui's own server, `instrument()`, for local debugging. It copies
 // every event of every client, payload included, to the admin namespace, wraps socket.data in
 // proxies and sends the full socket list at login (docs/admin-ui.md). The gateway's login
-// (logins.ts) stands in front of it; admin-ui gets `auth: false`. Contained here, by wrapping what
-// it installs during that one synchronous call (nothing else runs meanwhile):
-// - its 2 s stats timer is never stopped: a closed gateway would go on emitting and stay in memory;
-// - its 'connection' listener is async and its rejections unhandled (a cluster's fetchSockets
-//   that times out), which would end the process.
+// (logins.ts) stands in front of it; admin-ui gets `auth: false`. Its stats timer and async
+// listener are contained (src/internals/admin-ui.ts says how and why).
 import { instrument } from '@socket.io/admin-ui'
-import type { Namespace, Server } from 'socket.io'
+import type { Server } from 'socket.io'
+import { containInstrument } from '../internals/admin-ui.js'
 
 export type InstrumentOptions = Parameters<typeof instrument>[1] & { namespaceName: string }
 
@@ -35,23 +33,6 @@ function containListener (listener: Listener, hooks: InstrumentHooks): Listener 
 }
 
 export function instrumentAdmin (io: Server, options: InstrumentOptions, hooks: InstrumentHooks): Instrumented {
-  const nsp = io.of(options.namespaceName)
-  const timers: NodeJS.Timeout[] = []
-  const realSetInterval = globalThis.setInterval
-  const shadowed = nsp as unknown as { on: (event: string, fn: Listener) => Namespace }
-  const { on } = shadowed
-  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
-    const timer = realSetInterval(...args)
-    timers.push(timer)
-    return timer
-  }) as typeof setInterval
-  shadowed.on = (event, fn) => on.call(nsp, event, containListener(fn, hooks))
-  try {
-    instrument(io, options)
-  } finally {
-    globalThis.setInterval = realSetInterval
-    // Back to the prototype's method.
-    delete (shadowed as Partial<typeof shadowed>).on
-  }
+  const { timers } = containInstrument(io.of(options.namespaceName), () => { instrument(io, options) }, (fn) => containListener(fn, hooks))
   return { timers, stop: () => { for (const timer of timers) clearInterval(timer) } }
 }

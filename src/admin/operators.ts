@@ -11,6 +11,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Namespace, Server, Socket } from 'socket.io'
 import { SocketErrorCode } from '../errors.js'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { AdminAction } from './audit.js'
 import type { AdminChannel } from './channel.js'
 import { Feed, type LiveEvent } from './feed.js'
@@ -83,7 +84,7 @@ export function serveOperators (opts: OperatorServerOptions): OperatorServer {
   const { io, adminNsp, channel, mode, log } = opts
   const views = new Set<OperatorView>()
   const summarizer: Summarizer = { nodeId: opts.nodeId, address: opts.address }
-  const userNamespaces = (): Namespace[] => [...io._nsps.values()].filter((n) => n !== adminNsp)
+  const userNamespaces = (): Namespace[] => [...namespacesOf(io).values()].filter((n) => n !== adminNsp)
   const features = supportedFeatures(mode, opts.readonly)
 
   // Sockets per node, from the latest stats of each: the lists' "of N".

@@ -3,6 +3,7 @@
 // charts' traffic comes from the metrics' counters instead of a listener on every packet.
 import { hostname } from 'node:os'
 import type { Server } from 'socket.io'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { EngineTotals } from '../metrics/index.js'
 
 export const STATS_INTERVAL_MS = 2000
@@ -43,7 +44,7 @@ export class StatsCollector {
 
   collect (now = Date.now()): ServerStats {
     const { io, nodeId, adminNamespace } = this.source
-    const admin = io._nsps.get(adminNamespace)
+    const admin = namespacesOf(io).get(adminNamespace)
     // Each admin UI tab has an Engine.IO connection of its own (the UI connects with forceNew).
     const operators = admin?.sockets.size ?? 0
     const clients = io.engine.clientsCount
@@ -63,7 +64,7 @@ export class StatsCollector {
     this.#lastClients = clients
     this.#lastTotals = totals
     const namespaces: ServerStats['namespaces'] = []
-    for (const [name, nsp] of io._nsps) if (name !== adminNamespace) namespaces.push({ name, socketsCount: nsp.sockets.size })
+    for (const [name, nsp] of namespacesOf(io)) if (name !== adminNamespace) namespaces.push({ name, socketsCount: nsp.sockets.size })
     return {
       serverId: nodeId,
       hostname: hostname(),
@@ -80,7 +81,7 @@ export class StatsCollector {
 /** Without metrics: counted at each tick, while an operator watches (O(sockets) every 2 s). */
 function pollingClients (io: Server): number {
   const conns = new Set<object>()
-  for (const nsp of io._nsps.values()) {
+  for (const nsp of namespacesOf(io).values()) {
     for (const socket of nsp.sockets.values()) if (socket.conn.transport.name === 'polling') conns.add(socket.conn)
   }
   return conns.size
@@ -88,6 +89,6 @@ function pollingClients (io: Server): number {
 
 function pollingOperators (io: Server, adminNamespace: string): number {
   let n = 0
-  for (const socket of io._nsps.get(adminNamespace)?.sockets.values() ?? []) if (socket.conn.transport.name === 'polling') n++
+  for (const socket of namespacesOf(io).get(adminNamespace)?.sockets.values() ?? []) if (socket.conn.transport.name === 'polling') n++
   return n
 }

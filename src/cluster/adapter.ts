@@ -3,10 +3,13 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyBaseLogger } from 'fastify'
 import { syncPublishProblem } from '../internals/socket-io-adapter.js'
+import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
 import { HandoffError, type Handoffs } from './handoff.js'
 import type { RedisHealth } from './health.js'
+import { markRemote, streamIdTime } from '../metrics/origin.js'
 import type { RedisClient } from './redis.js'
-import { mirrorSessions, type SessionAdapter } from './sessions.js'
+import { streamsAdapterInternals, type ClusterMessage, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
+import { mirrorSessions } from './sessions.js'
 
 /** socket.io-adapter's MessageType, by number: bounded label values for the message counters. */
 const MESSAGE_TYPES: Record<number, string> = {
@@ -34,6 +37,14 @@ export class ClusterTraffic {
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
+  constructor () {
+    // Every type at 0 from start-up, so the first message of each kind shows in rate().
+    for (const name of [...Object.values(MESSAGE_TYPES), 'other']) {
+      this.published.set(name, 0)
+      this.received.set(name, 0)
+    }
+  }
+
   count (map: Map<string, number>, type: unknown): void {
     const name = typeName(type)
     map.set(name, (map.get(name) ?? 0) + 1)
@@ -45,6 +56,7 @@ export interface AdapterOptions {
   prefix: string
   streamMaxLen: number
   traffic: ClusterTraffic
+  errors: AdapterErrors
   /** Namespaces whose messages the traffic counters leave out (the admin UI's: counted on its own). */
   uncounted: ReadonlySet<string>
   health: RedisHealth
@@ -52,32 +64,28 @@ export interface AdapterOptions {
   log: FastifyBaseLogger
 }
 
-interface Message { uid: string, nsp: string, type: number }
-/** The members of RedisStreamsAdapter this file wraps (its typings hide some of them). */
-interface StreamsAdapter {
-  uid: string
-  nsp: { name: string }
-  doPublish: (message: Message) => Promise<string>
-  restoreSession: (pid: string, offset: string) => Promise<unknown>
-  doPublishResponse: (requesterUid: string, response: Message) => Promise<void>
-  onMessage: (message: Message, offset?: string) => void
-  onResponse: (response: Message) => void
-}
+const BROADCAST = 3
 
-export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, uncounted, health, handoffs, log }: AdapterOptions) {
+export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors, uncounted, health, handoffs, log }: AdapterOptions) {
   const sessionKeyPrefix = `${prefix}:session:`
-  const factory = createAdapter(client, {
-    streamName: `${prefix}:stream`,
-    channelPrefix: `${prefix}:channel`,
-    sessionKeyPrefix,
-    maxLen: streamMaxLen,
-    // Short, so that a closing node's blocked reader notices quickly.
-    blockTimeInMs: 1000
-  })
+  // Made at the first namespace, not before: createAdapter starts reading the stream at once and
+  // stops only when the last of its adapters closes. A gateway that never made one (its start
+  // failed first, or `socketio.adapter` replaced it) would read forever, and once closing destroyed
+  // the reader's connection, spin on its rejections with the event loop starved.
+  let factory: ReturnType<typeof createAdapter> | undefined
   let checked = false
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
-    const adapter = factory(nsp) as unknown as StreamsAdapter
+    factory ??= createAdapter(client, {
+      streamName: `${prefix}:stream`,
+      channelPrefix: `${prefix}:channel`,
+      sessionKeyPrefix,
+      maxLen: streamMaxLen,
+      // Short, so that a closing node's blocked reader notices quickly.
+      blockTimeInMs: 1000
+    })
+    // The members wrapped below are the adapter's internals (src/internals/redis-streams-adapter.ts).
+    const adapter = streamsAdapterInternals(factory(nsp))
     if (!checked) {
       // Once, on the class in use: message:send's ack depends on it (src/internals/socket-io-adapter.ts).
       const problem = syncPublishProblem(Object.getPrototypeOf(adapter).constructor)
@@ -87,7 +95,8 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, uncount
     // Counted outermost, so a publication refused while Redis is down counts as a failure.
     handOff(adapter, health, handoffs)
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
-    mirrorSessions(adapter as unknown as SessionAdapter, client, sessionKeyPrefix, log)
+    mirrorSessions(adapter, client, sessionKeyPrefix, log)
+    guardAdapter(adapter as unknown as GuardedAdapter, errors)
     return adapter
   }
 }
@@ -98,17 +107,36 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
     traffic.publishFailures++
     throw err
   }
+  // Encoding happens inside these, synchronously: a message that cannot be encoded (data nested
+  // past the stack) throws there, where the adapter expects a rejection. Made one.
   adapter.doPublish = (message) => {
     traffic.count(traffic.published, message.type)
-    return doPublish.call(adapter, message).catch(failed)
+    // The emit time travels with the broadcast (its data is serialised whole), so the receiving
+    // nodes can measure the delivery lag (socketgate_delivery_lag_seconds{origin="remote"}).
+    if (message.type === BROADCAST && message.data) message.data.emittedAt = Date.now()
+    try {
+      return doPublish.call(adapter, message).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.doPublishResponse = (requesterUid, response) => {
     traffic.count(traffic.published, response.type)
-    return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    try {
+      return doPublishResponse.call(adapter, requesterUid, response).catch(failed)
+    } catch (err) {
+      return Promise.reject(err).catch(failed)
+    }
   }
   adapter.onMessage = (message, offset) => {
     // Every node reads the whole stream, its own broadcasts included: count only the others'.
-    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) traffic.count(traffic.received, message.type)
+    if (message.uid !== adapter.uid && message.nsp === adapter.nsp.name) {
+      traffic.count(traffic.received, message.type)
+      const packet = message.type === BROADCAST ? message.data?.packet : undefined
+      // From a node without the emit time (an older release, the Redis emitter): the stream
+      // entry's time, which Redis set when that node's XADD arrived.
+      if (typeof packet === 'object' && packet !== null) markRemote(packet, typeof message.data!.emittedAt === 'number' ? message.data!.emittedAt : streamIdTime(offset))
+    }
     onMessage.call(adapter, message, offset)
   }
   adapter.onResponse = (response) => {
@@ -117,12 +145,11 @@ function instrument (adapter: StreamsAdapter, traffic: ClusterTraffic): void {
   }
 }
 
-const BROADCAST = 3
 const FETCH_SOCKETS = 7
 const SERVER_SIDE_EMIT = 9
 
 /** The adapter sends these by PUBLISH without waiting (its isEphemeral); the rest by XADD, awaited. */
-const ephemeral = (message: Message): boolean => message.type === SERVER_SIDE_EMIT || message.type === FETCH_SOCKETS ||
+const ephemeral = (message: ClusterMessage): boolean => message.type === SERVER_SIDE_EMIT || message.type === FETCH_SOCKETS ||
   (message.type === BROADCAST && (message as { data?: { requestId?: unknown } }).data?.requestId !== undefined)
 
 /**

@@ -2,6 +2,7 @@
 // health, messages exchanged with the other nodes, and the cluster's size as this node sees it.
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { ClusterTraffic } from './adapter.js'
+import type { AdapterErrors } from './guard.js'
 import type { RedisHealth } from './health.js'
 import type { StreamStats } from './stream-stats.js'
 
@@ -9,8 +10,11 @@ export interface ClusterView {
   redisUp: () => boolean
   nodes: () => string[]
   traffic: ClusterTraffic
+  adapterErrors: AdapterErrors
   health: RedisHealth
   stream: StreamStats
+  /** CLUSTER_EXPECTED_NODES (0: not set). */
+  expectedNodes: number
 }
 
 /** Registers the cluster series on an app's registry (only when REDIS_URL is set). */
@@ -26,6 +30,12 @@ export function registerClusterMetrics (registry: Registry, prefix: string, view
     help: 'Gateway nodes in the cluster as this node sees them, itself included (heartbeats within CLUSTER_NODE_TIMEOUT_MS)',
     registers: [registry],
     collect () { this.set(view.nodes().length) }
+  })
+  new Gauge({
+    name: `${prefix}cluster_expected_nodes`,
+    help: 'How many nodes the cluster should have (CLUSTER_EXPECTED_NODES; 0: not set): an alert compares cluster_nodes with it',
+    registers: [registry],
+    collect () { this.set(view.expectedNodes) }
   })
   const fromMap = (counter: Counter<'type'>, counts: Map<string, number>): void => {
     counter.reset()
@@ -52,6 +62,16 @@ export function registerClusterMetrics (registry: Registry, prefix: string, view
     collect () {
       this.reset()
       this.inc(view.traffic.publishFailures)
+    }
+  })
+  new Counter({
+    name: `${prefix}cluster_adapter_errors_total`,
+    help: 'Adapter calls that failed where no caller would have handled the error, by operation: caught, counted and logged so the node stays up',
+    labelNames: ['operation'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [operation, n] of view.adapterErrors.counts) this.inc({ operation }, n)
     }
   })
   registerRedisHealth(registry, prefix, view)

@@ -7,27 +7,12 @@
 // own, so its restoreSession reads them unchanged.
 import { encode } from '@msgpack/msgpack'
 import type { FastifyBaseLogger } from 'fastify'
+// The adapter's members this file wraps are its internals (src/internals/redis-streams-adapter.ts).
+import type { SessionAdapter, SessionToPersist } from '../internals/redis-streams-adapter.js'
 import type { RedisClient } from './redis.js'
 
-interface LiveSocket { id: string, pid?: string, rooms: Set<string>, data: unknown }
-interface SessionToPersist { sid: string, pid: string, rooms: string[], data: unknown }
-
-/** The members of the adapter this file wraps. */
-export interface SessionAdapter {
-  nsp: {
-    name: string
-    sockets: Map<string, LiveSocket>
-    server: { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } }
-  }
-  addAll: (id: string, rooms: Set<string>) => Promise<void> | void
-  del: (id: string, room: string) => Promise<void> | void
-  delAll: (id: string) => void
-  persistSession: (session: SessionToPersist) => void
-  close: () => Promise<void> | void
-}
-
 export function mirrorSessions (adapter: SessionAdapter, client: RedisClient, keyPrefix: string, log: FastifyBaseLogger): void {
-  const recovery = adapter.nsp.server.opts.connectionStateRecovery
+  const recovery = adapter.nsp.server._opts.connectionStateRecovery
   if (!recovery) return
   const ttl = recovery.maxDisconnectionDuration ?? 120_000
   const key = (pid: string) => keyPrefix + pid

@@ -79,3 +79,37 @@ export function patchAppScript (source: string, mode: AdminMode): { body: string
   }
   return { body, missing }
 }
+
+// ADMIN_MODE=development runs admin-ui's own server, `instrument()`. Two of its habits are
+// contained by wrapping what it installs during that one synchronous call (nothing else runs
+// meanwhile): the 2 s stats timer it starts with setInterval and never stops (a closed gateway
+// would go on emitting and stay in memory), and its async 'connection' listener on the admin
+// namespace, whose rejections (a cluster's fetchSockets that times out) would end the process.
+
+type Listener = (...args: unknown[]) => unknown
+interface Listening { on: (event: string, fn: Listener) => unknown }
+
+/**
+ * Runs `instrument` with every setInterval it starts recorded and every listener it adds to
+ * `nsp` passed through `contain`. `timers` is not 1 when admin-ui changed how it keeps its stats.
+ */
+export function containInstrument (nsp: object, instrument: () => void, contain: (fn: Listener) => Listener): { timers: NodeJS.Timeout[] } {
+  const timers: NodeJS.Timeout[] = []
+  const realSetInterval = globalThis.setInterval
+  const shadowed = nsp as Listening
+  const { on } = shadowed
+  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+    const timer = realSetInterval(...args)
+    timers.push(timer)
+    return timer
+  }) as typeof setInterval
+  shadowed.on = (event, fn) => on.call(nsp, event, contain(fn))
+  try {
+    instrument()
+  } finally {
+    globalThis.setInterval = realSetInterval
+    // Back to the prototype's method.
+    delete (shadowed as Partial<Listening>).on
+  }
+  return { timers }
+}

@@ -7,19 +7,25 @@
 // packets themselves.
 import { performance } from 'node:perf_hooks'
 import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
+import { OutboundQueues, websocketOf } from '../internals/engine-io.js'
+import type { InternalShapes } from '../internals/index.js'
+import { frameSenderOf, wrapSendFrame, type FrameSender } from '../internals/ws.js'
 import type { Catalog } from './catalog.js'
 import type { CounterSeries } from './families.js'
-import { handshakeError } from './labels.js'
+import { HANDSHAKE_ERRORS, UNKNOWN_NAMESPACE, handshakeError } from './labels.js'
 import type { NamespaceStates } from './namespaces.js'
 
 interface Packet { type: string, data?: unknown, options?: unknown }
-interface Transport { name: string, writable?: boolean }
+interface Transport {
+  name: string
+  writable?: boolean
+  /** Every transport's way out: engine.io's flush, and the polling transport's own noop and close packets. */
+  send: (packets: Packet[]) => void
+  /** Polling: a POST's payload, before its close packet is taken out (it never becomes a "packet" event). */
+  onData?: (data: unknown) => void
+}
 type OnMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void
-/** ws's frame writer: `list` is [header, payload] for every frame a server sends. */
-type SendFrame = (this: Sender, list: ReadonlyArray<Buffer | string>, cb?: unknown) => void
-interface Sender { sendFrame: SendFrame, _socket?: { writableLength: number } }
 interface WsLike {
-  _sender?: Sender
   listeners: (event: 'message') => OnMessage[]
   on: (event: 'message', fn: OnMessage) => void
   off: (event: 'message', fn: OnMessage) => void
@@ -27,7 +33,6 @@ interface WsLike {
 interface Conn {
   id: string
   transport: Transport
-  writeBuffer: unknown[]
   readyState: string
   getAvailableUpgrades: () => string[]
   on: (event: string, fn: (...args: never[]) => void) => void
@@ -55,6 +60,8 @@ class TransportState {
 }
 
 const MESSAGE = 52 // '4': an engine.io message
+/** "2probe" and "3probe": the ping and pong that test a transport before an upgrade. */
+const PROBE_BYTES = 6
 const CONNECT_ERROR = 52 // '4': a Socket.IO CONNECT_ERROR packet, inside an engine.io message
 
 export class EngineInstrumentation {
@@ -70,8 +77,15 @@ export class EngineInstrumentation {
   /** Whether WebSocket frames may be compressed (permessage-deflate). */
   #compresses = false
 
-  constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number) {
+  constructor (private readonly catalog: Catalog, private readonly states: NamespaceStates, private readonly slowPackets: number,
+    private readonly shapes: InternalShapes, private readonly queues: OutboundQueues) {
     for (const name of ['polling', 'websocket']) this.transport(name)
+    // Every closed label set at 0 from start-up: rate() cannot see a series' first increment.
+    for (const reason of [...HANDSHAKE_ERRORS, 'other']) catalog.handshakeErrors.series(reason)
+    catalog.upgrades.series('websocket')
+    catalog.connectErrors.series(UNKNOWN_NAMESPACE.namespace, UNKNOWN_NAMESPACE.reason)
+    catalog.heartbeat.series()
+    catalog.connectionDuration.series()
   }
 
   transport (name: string): TransportState {
@@ -85,7 +99,7 @@ export class EngineInstrumentation {
   }
 
   attach (engine: EngineServer): void {
-    this.#compresses = Boolean((engine as unknown as { opts: { perMessageDeflate?: unknown } }).opts.perMessageDeflate)
+    this.#compresses = Boolean(engine.opts.perMessageDeflate)
     engine.on('connection', (conn: EngineSocket) => this.#connection(conn as unknown as Conn, engine))
     engine.on('connection_error', (err: { code?: unknown }) => { this.catalog.handshakeErrors.series(handshakeError(err.code)).value++ })
   }
@@ -95,7 +109,7 @@ export class EngineInstrumentation {
     let clients = 0
     let packets = 0
     for (const conn of this.#suspects) {
-      const waiting = conn.writeBuffer.length
+      const waiting = this.queues.length(conn)
       if (conn.readyState !== 'closed' && waiting >= this.slowPackets) {
         clients++
         packets += waiting
@@ -122,12 +136,12 @@ export class EngineInstrumentation {
 
   /** Counts what crosses one transport, both ways, and times heartbeats; returns how to stop. */
   #hook (conn: Conn, transport: Transport, t: TransportState, ping: () => void, pong: () => void): () => void {
-    const ws = transport.name === 'websocket' ? (transport as unknown as { socket?: WsLike }).socket : undefined
-    const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, t, pong)
+    const ws = websocketOf(transport, this.shapes.engineIo) as WsLike | undefined
+    const stopIn = ws ? this.#receiveFrames(ws, t, pong) : this.#receivePackets(conn, transport, t, pong)
     // A compressed frame's header gives its compressed size: then count the packets instead (as
-    // also if a ws release no longer has the internals the frame hook reads).
-    const sender = ws?._sender
-    const stopOut = sender?._socket && !this.#compresses ? this.#sendFrames(conn, sender, sender._socket, t, ping) : this.#sendPackets(conn, t, ping)
+    // also without the ws internals the frame hook reads: src/internals/ws.ts).
+    const frames = ws && this.shapes.ws.frames && !this.#compresses ? frameSenderOf(ws) : undefined
+    const stopOut = frames ? this.#sendFrames(conn, frames.sender, frames.socket, t, ping) : this.#sendPackets(conn, transport, t, ping)
     return () => {
       stopIn()
       stopOut()
@@ -167,14 +181,12 @@ export class EngineInstrumentation {
    * own), its payload length read from the header ws has just written. A broadcast pre-encodes
    * its frame once and hands it to every recipient's sender, so it costs no more here.
    */
-  #sendFrames (conn: Conn, sender: Sender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
-    const sendFrame = sender.sendFrame
-    const own = Object.hasOwn(sender, 'sendFrame')
+  #sendFrames (conn: Conn, sender: FrameSender, socket: { writableLength: number }, t: TransportState, ping: () => void): () => void {
     const { packetsOut, bytesOut } = t
     const suspects = this.#suspects
     const connectError = (encoded: string): void => { this.#connectError(encoded) }
     // Counted in the wrapper itself, where `this` is ws's sender.
-    sender.sendFrame = function (list, cb) {
+    return wrapSendFrame(sender, (sendFrame) => function (list, cb) {
       const header = list[0] as Buffer
       const opcode = header[0]! & 0x0f
       // Text and binary frames carry engine.io packets; control frames are ws's own.
@@ -199,11 +211,7 @@ export class EngineInstrumentation {
       sendFrame.call(this, list, cb)
       // The kernel did not take it all: the client may be falling behind (see slowClients).
       if (socket.writableLength > 0) suspects.add(conn)
-    }
-    return () => {
-      if (own) sender.sendFrame = sendFrame
-      else delete (sender as Partial<Sender>).sendFrame
-    }
+    })
   }
 
   /**
@@ -211,37 +219,68 @@ export class EngineInstrumentation {
    * reads: the packets engine.io hands the transport, counted when it does, so a packet queued
    * during an upgrade counts on the transport that carries it.
    */
-  #sendPackets (conn: Conn, t: TransportState, ping: () => void): () => void {
+  #sendPackets (conn: Conn, transport: Transport, t: TransportState, ping: () => void): () => void {
     // Created, not yet sent: a buffer that keeps growing is a slow client (or a polling client
     // that does not poll).
     const onCreate = (packet: Packet): void => {
       if (packet.type === 'ping') ping()
-      if (conn.writeBuffer.length >= this.slowPackets) this.#suspects.add(conn)
+      if (this.queues.length(conn) >= this.slowPackets) this.#suspects.add(conn)
     }
-    const onFlush = (packets: Packet[]): void => {
+    // The transport's send, not the connection's "flush" event: the polling transport also
+    // sends packets of its own (a noop that ends a poll during an upgrade, the close packet it
+    // appends to its last payload), which never pass through the connection.
+    const send = transport.send
+    const own = Object.hasOwn(transport, 'send')
+    const count = (packets: Packet[]): void => {
       for (const packet of packets) {
         t.packetsOut.value++
         t.bytesOut.value += this.#sizeOut(packet, t)
         if (packet.type === 'message' && typeof packet.data === 'string' && packet.data.charCodeAt(0) === CONNECT_ERROR) this.#connectError(packet.data)
       }
     }
+    transport.send = function (packets) {
+      send.call(this, packets)
+      // After the call: polling appends its close packet to this array as it sends it.
+      count(packets)
+    }
     conn.on('packetCreate', onCreate)
-    conn.on('flush', onFlush)
     return () => {
       conn.off('packetCreate', onCreate)
-      conn.off('flush', onFlush)
+      if (own) transport.send = send
+      else delete (transport as Partial<Transport>).send
     }
   }
 
-  /** Polling: engine.io's decoded packets; a string's UTF-8 size is measured. */
-  #receivePackets (conn: Conn, t: TransportState, pong: () => void): () => void {
+  /**
+   * Polling: engine.io's decoded packets; a string's UTF-8 size is measured. A client's close
+   * packet ("1", sent as it leaves) is taken out of its payload before any "packet" event: it
+   * is counted from the payload itself.
+   */
+  #receivePackets (conn: Conn, transport: Transport, t: TransportState, pong: () => void): () => void {
     const onPacket = (packet: Packet): void => {
       t.packetsIn.value++
       t.bytesIn.value += typeof packet.data === 'string' ? 1 + Buffer.byteLength(packet.data) : sizeOf(packet.data, t)
       if (packet.type === 'pong') pong()
     }
     conn.on('packet', onPacket)
-    return () => { conn.off('packet', onPacket) }
+    const onData = transport.onData
+    const own = Object.hasOwn(transport, 'onData')
+    if (onData !== undefined) {
+      transport.onData = function (data) {
+        const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('latin1') : ''
+        if (text.length < 4096 ? text.split('\x1e').includes('1') : text === '1' || text.startsWith('1\x1e') || text.endsWith('\x1e1') || text.includes('\x1e1\x1e')) {
+          t.packetsIn.value++
+          t.bytesIn.value++
+        }
+        onData.call(this, data)
+      }
+    }
+    return () => {
+      conn.off('packet', onPacket)
+      if (onData === undefined) return
+      if (own) transport.onData = onData
+      else delete transport.onData
+    }
   }
 
   #connection (conn: Conn, engine: EngineServer): void {
@@ -250,7 +289,7 @@ export class EngineInstrumentation {
     const openedAt = performance.now()
     let pingAt = 0
     // The handshake ("open" packet) left before this listener existed: counted from its fields.
-    const opts = (engine as unknown as { opts: { pingInterval: number, pingTimeout: number, maxHttpBufferSize: number } }).opts
+    const opts = engine.opts
     const open = JSON.stringify({ sid: conn.id, upgrades: conn.getAvailableUpgrades(), pingInterval: opts.pingInterval, pingTimeout: opts.pingTimeout, maxPayload: opts.maxHttpBufferSize })
     t.packetsOut.value++
     t.bytesOut.value += 1 + Buffer.byteLength(open)
@@ -262,16 +301,30 @@ export class EngineInstrumentation {
     }
     const ping = (): void => { pingAt = performance.now() }
     let stop = this.#hook(conn, conn.transport, t, ping, pong)
+    // The new transport is counted from its probe on ("2probe" in, "3probe" out: both crossed it
+    // before engine.io says it is upgrading), so the client's upgrade packet ("5") counts too.
+    let next: { transport: Transport, stop: () => void } | undefined
+    conn.on('upgrading', (transport: Transport) => {
+      const probing = this.transport(transport.name)
+      probing.packetsIn.value++
+      probing.bytesIn.value += PROBE_BYTES
+      probing.packetsOut.value++
+      probing.bytesOut.value += PROBE_BYTES
+      next?.stop()
+      next = { transport, stop: this.#hook(conn, transport, probing, ping, pong) }
+    })
     conn.on('upgrade', (transport: Transport) => {
       stop()
       t.open--
       t = this.transport(transport.name)
       t.open++
-      stop = this.#hook(conn, transport, t, ping, pong)
+      stop = next?.transport === transport ? next.stop : this.#hook(conn, transport, t, ping, pong)
+      next = undefined
       this.catalog.upgrades.series(transport.name).value++
     })
     conn.once('close', () => {
       stop()
+      next?.stop()
       t.open--
       this.catalog.connectionDuration.series().observe((performance.now() - openedAt) / 1000)
       this.#suspects.delete(conn)
@@ -290,9 +343,9 @@ export class EngineInstrumentation {
     } catch {}
     const state = this.states.named(nspName)
     const reason = !state
-      ? 'unknown namespace'
+      ? UNKNOWN_NAMESPACE.reason
       : connectErrorReason(body.data?.code)
-    this.catalog.connectErrors.series(state?.label ?? '_unknown', reason).value++
+    this.catalog.connectErrors.series(state?.label ?? UNKNOWN_NAMESPACE.namespace, reason).value++
   }
 }
 

@@ -2,6 +2,7 @@
 // each costs O(namespaces) or O(transports) or O(slow clients), never O(sockets).
 import { Gauge, type Registry } from 'prom-client'
 import type { Server } from 'socket.io'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { EngineInstrumentation } from './engine.js'
 import type { NamespaceStates } from './namespaces.js'
 
@@ -9,7 +10,7 @@ export function registerGauges (registry: Registry, prefix: string, io: Server, 
   const perNamespace = (read: (nsp: { sockets: Map<unknown, unknown>, adapter: { rooms: Map<unknown, unknown>, sids: Map<unknown, unknown> } }) => number) => {
     const totals = new Map<string, number>()
     for (const state of states.all()) totals.set(state.label, 0)
-    for (const nsp of io._nsps.values()) {
+    for (const nsp of namespacesOf(io).values()) {
       if (!states.counts(nsp)) continue
       const label = states.of(nsp).label
       totals.set(label, (totals.get(label) ?? 0) + read(nsp as never))

@@ -2,13 +2,13 @@
 // one, so two gateways live in one process), fed by engine.io- and Socket.IO-level hooks whose
 // per-packet work is a few field increments. src/plugins/metrics.ts serves it.
 import { Registry } from 'prom-client'
+import { namespacesOf } from '../internals/socket-io.js'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
-import { createCatalog, type Catalog } from './catalog.js'
+import { createCatalog, LIMITS, type Catalog, type Limit } from './catalog.js'
 import { EngineInstrumentation } from './engine.js'
-import type { HistogramSeries } from './families.js'
 import { registerGauges } from './gauges.js'
-import { NamespaceState, NamespaceStates } from './namespaces.js'
+import { NamespaceState, NamespaceStates, type DeclaredEvents } from './namespaces.js'
 import { processMetrics } from './process.js'
 import { PROMETHEUS, OPENMETRICS, renderOpenMetrics } from './render.js'
 import { SocketInstrumentation } from './sockets.js'
@@ -27,7 +27,12 @@ export interface MetricsOptions {
   slowClientPackets: number
   /** Namespaces left out of the namespace-level series (the admin UI's: dashboards count real clients). */
   excludeNamespaces?: readonly string[]
+  /** Event names always labelled, their series at 0 from start-up (the chat protocol's, METRICS_EVENTS). */
+  declaredEvents?: DeclaredEvents
 }
+
+/** Status codes of the publish API, whose series exist at 0 from start-up. */
+const PUBLISH_STATUSES = [200, 400, 401, 404, 413, 415, 429, 500, 503]
 
 /** Engine.IO totals since start, over every transport (the admin UI's dashboard charts read them). */
 export interface EngineTotals {
@@ -45,39 +50,42 @@ export interface MetricsApi {
   published: (namespace: string, elapsedMs: number) => void
   /** A client event refused before any handler (rate limiter, …), by a short fixed reason. */
   refused: (namespace: string, reason: string) => void
+  /** A request, connection or event refused or cut off by one of the gateway's limits. */
+  limitExceeded: (limit: Limit) => void
+  /** The process edge (socketgate serve) caught a promise rejection nobody handled. */
+  unhandledRejection: () => void
+  /** A client event refused with an error code but no ack to carry it (counted as an { ok: false } ack is). */
+  rejected: (namespace: string, event: string, code: string) => void
 }
 
 export class GatewayMetrics implements MetricsApi {
   readonly registry = new Registry()
   readonly #catalog: Catalog
   readonly #states: NamespaceStates
-  readonly #publish = new Map<string, HistogramSeries>()
   readonly #engine: EngineInstrumentation
 
   constructor (io: Server, connections: Connections, opts: MetricsOptions) {
-    this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
-    this.#states = new NamespaceStates(io, (label) => new NamespaceState(this.#catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets), new Set(opts.excludeNamespaces))
-    const engine = this.#engine = new EngineInstrumentation(this.#catalog, this.#states, opts.slowClientPackets)
+    const catalog = this.#catalog = createCatalog(this.registry, opts.prefix, { latency: opts.latencyBuckets, connection: opts.connectionBuckets }, opts.handlerTiming)
+    this.#states = new NamespaceStates(io, (label) => new NamespaceState(catalog, label, opts.eventLabelLimit, opts.roomSizeBuckets, opts.declaredEvents), new Set(opts.excludeNamespaces))
+    const engine = this.#engine = new EngineInstrumentation(catalog, this.#states, opts.slowClientPackets, connections.shapes, connections.queues)
     engine.attach(io.engine)
-    const sockets = new SocketInstrumentation(this.#states, connections)
+    for (const status of PUBLISH_STATUSES) catalog.publishRequests.series(String(status))
+    const lag = { localLag: catalog.deliveryLag.series('local'), remoteLag: catalog.deliveryLag.series('remote') }
+    const sockets = new SocketInstrumentation(this.#states, connections, lag, connections.shapes.adapterDelivery)
     const namespace = (nsp: Parameters<typeof sockets.namespace>[0]): void => {
       connections.instrument(nsp)
       sockets.namespace(nsp)
     }
-    for (const nsp of io._nsps.values()) namespace(nsp)
+    for (const nsp of namespacesOf(io).values()) namespace(nsp)
     io.on('new_namespace', namespace)
+    for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
+    this.#catalog.unhandledRejections.series()
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
     processMetrics(this.registry, opts.prefix)
   }
 
   published (namespace: string, elapsedMs: number): void {
-    let series = this.#publish.get(namespace)
-    if (!series) {
-      const label = this.#states.named(namespace)?.label
-      if (label === undefined) return
-      this.#publish.set(namespace, series = this.#catalog.publishHandoff.series(label))
-    }
-    series.observe(elapsedMs / 1000)
+    this.#states.named(namespace)?.publishHandoff.observe(elapsedMs / 1000)
   }
 
   engineTotals (): EngineTotals {
@@ -94,6 +102,18 @@ export class GatewayMetrics implements MetricsApi {
 
   refused (namespace: string, reason: string): void {
     this.#states.named(namespace)?.refused(reason).inc()
+  }
+
+  unhandledRejection (): void {
+    this.#catalog.unhandledRejections.series().value++
+  }
+
+  limitExceeded (limit: Limit): void {
+    this.#catalog.limitsExceeded.series(limit).value++
+  }
+
+  rejected (namespace: string, event: string, code: string): void {
+    this.#states.named(namespace)?.events.slot(event).rejected(code)
   }
 
   /** An HTTP response; `route` is the route pattern (bounded), never the raw URL. */

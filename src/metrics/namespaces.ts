@@ -3,13 +3,29 @@
 // their parent's label, so a namespace per tenant does not make a series per tenant.
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Server } from 'socket.io'
+import { namespacesOf, parentNameOf } from '../internals/socket-io.js'
 import type { AckedEvent } from '../realtime/connections.js'
 import { SocketErrorCode } from '../errors.js'
 import type { Catalog } from './catalog.js'
 import type { CounterSeries, HistogramSeries } from './families.js'
-import { EventTable, disconnectReason } from './labels.js'
+import { CONNECT_ERROR_REASONS, DISCONNECT_REASONS, EventTable, OTHER_EVENT, disconnectReason } from './labels.js'
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SocketErrorCode))
+/** The codes an ack of the chat protocol can carry ({ ok: false }), and the fallback: refusal reasons made at 0. */
+const ACK_CODES = [
+  SocketErrorCode.InvalidPayload, SocketErrorCode.InvalidRoom, SocketErrorCode.RoomForbidden,
+  SocketErrorCode.NotInRoom, SocketErrorCode.TooManyRooms, 'other'
+]
+
+/**
+ * Event names whose series exist from start-up in every namespace: the chat protocol's and the
+ * operator's (METRICS_EVENTS). `acked` ones also get their handler histogram and error counter.
+ */
+export interface DeclaredEvents {
+  received: readonly string[]
+  acked: readonly string[]
+  sent: readonly string[]
+}
 
 /** The series of one event name in one namespace; also where its acks are timed. */
 export class EventSlot implements AckedEvent {
@@ -24,6 +40,23 @@ export class EventSlot implements AckedEvent {
 
   constructor (private readonly ns: NamespaceState, readonly event: string) {
     this.timed = ns.catalog.handler !== undefined
+  }
+
+  /** Makes the series of a declared event at 0, so its first occurrence shows in rate(). */
+  declare (received: boolean, acked: boolean, sent: boolean): void {
+    const { catalog, label } = this.ns
+    if (received) this.#received ??= catalog.received.series(label, this.event)
+    if (acked) {
+      this.#errors ??= catalog.eventErrors.series(label, this.event)
+      if (catalog.handler) this.#handler ??= catalog.handler.series(label, this.event)
+    }
+    if (sent) this.#sent ??= catalog.sent.series(label, this.event)
+  }
+
+  /** A client event refused without an ack to carry the refusal: counted as an { ok: false } ack would be. */
+  rejected (code: string): void {
+    (this.#errors ??= this.ns.catalog.eventErrors.series(this.ns.label, this.event)).value++
+    this.ns.refused(KNOWN_CODES.has(code) ? code : 'other').inc()
   }
 
   received (): void {
@@ -52,7 +85,10 @@ export class NamespaceState {
   readonly connects: CounterSeries
   readonly broadcasts: CounterSeries
   readonly recipients: CounterSeries
+  readonly deliveriesLocal: CounterSeries
+  readonly deliveriesRemote: CounterSeries
   readonly fanout: HistogramSeries
+  readonly publishHandoff: HistogramSeries
   readonly ackRtt: HistogramSeries
   readonly ackTimeouts: CounterSeries
   readonly roomJoins: CounterSeries
@@ -62,17 +98,33 @@ export class NamespaceState {
   readonly #disconnects = new Map<string, CounterSeries>()
   readonly #refused = new Map<string, CounterSeries>()
 
-  constructor (readonly catalog: Catalog, readonly label: string, eventLimit: number, readonly roomSizeBounds: readonly number[]) {
-    this.events = new EventTable(eventLimit, (event) => new EventSlot(this, event))
+  constructor (readonly catalog: Catalog, readonly label: string, eventLimit: number, readonly roomSizeBounds: readonly number[], declared: DeclaredEvents = { received: [], acked: [], sent: [] }) {
+    const received = new Set(declared.received)
+    const acked = new Set(declared.acked)
+    const sent = new Set(declared.sent)
+    this.events = new EventTable(eventLimit, (event) => new EventSlot(this, event), [...received, ...acked, ...sent])
+    // `_other` too: the first unknown name past the limit must show in rate().
+    for (const slot of this.events.slots) {
+      const other = slot.event === OTHER_EVENT
+      slot.declare(other || received.has(slot.event), acked.has(slot.event), other || sent.has(slot.event))
+    }
     this.connects = catalog.connects.series(label)
     this.broadcasts = catalog.broadcasts.series(label)
     this.recipients = catalog.recipients.series(label)
+    this.deliveriesLocal = catalog.deliveries.series(label, 'local')
+    this.deliveriesRemote = catalog.deliveries.series(label, 'remote')
     this.fanout = catalog.fanout.series(label)
+    this.publishHandoff = catalog.publishHandoff.series(label)
     this.ackRtt = catalog.ackRtt.series(label)
     this.ackTimeouts = catalog.ackTimeouts.series(label)
     this.roomJoins = catalog.roomJoins.series(label)
     this.roomLeaves = catalog.roomLeaves.series(label)
     this.roomsBySize = new Float64Array(roomSizeBounds.length + 1)
+    // Every closed label set at 0 from start-up: rate() cannot see a series' first increment.
+    for (const reason of [...DISCONNECT_REASONS, 'other']) this.disconnect(reason)
+    for (const reason of ACK_CODES) this.refused(reason)
+    for (const reason of CONNECT_ERROR_REASONS) catalog.connectErrors.series(label, reason)
+    for (const outcome of ['recovered', 'not_recovered']) catalog.recoveries.series(label, outcome)
   }
 
   disconnect (reason: string): CounterSeries {
@@ -131,7 +183,7 @@ export class NamespaceStates {
   /** For a namespace name, if this node serves it. */
   named (name: string): NamespaceState | undefined {
     if (this.excluded.has(name)) return undefined
-    const nsp = this.io._nsps.get(name)
+    const nsp = namespacesOf(this.io).get(name)
     return nsp ? this.of(nsp) : undefined
   }
 
@@ -140,12 +192,6 @@ export class NamespaceStates {
   }
 
   private labelOf (nsp: Namespace): string {
-    const io = this.io as unknown as {
-      parentNamespacesFromRegExp: Map<RegExp, { children: Set<Namespace> }>
-      parentNsps: Map<unknown, { name: string, children: Set<Namespace> }>
-    }
-    for (const [regex, parent] of io.parentNamespacesFromRegExp) if (parent.children.has(nsp)) return String(regex)
-    for (const parent of io.parentNsps.values()) if (parent.children.has(nsp)) return parent.name
-    return nsp.name
+    return parentNameOf(this.io, nsp) ?? nsp.name
   }
 }

@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
 import { Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 
 /** Default metrics that cost O(open sockets) per scrape, and the GC histogram that misses GCs. */
@@ -83,6 +84,14 @@ function processCollectors (): Metric[] {
       collect () { this.set(openFds()) }
     })
   }
+  // The ceiling of the V8 heap (--max-old-space-size or V8's default for the machine): heap
+  // used against it says how close the process is to dying of "heap out of memory".
+  new Gauge({
+    name: 'nodejs_heap_size_limit_bytes',
+    help: 'V8 heap size limit (v8.getHeapStatistics().heap_size_limit): the heap cannot grow past it.',
+    registers: [registry],
+    collect () { this.set(getHeapStatistics().heap_size_limit) }
+  })
   // prom-client types these as plain objects; they are its Metric instances.
   shared = registry.getMetricsAsArray() as unknown as Metric[]
   return shared

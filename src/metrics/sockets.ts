@@ -1,21 +1,21 @@
 // Socket.IO-level instrumentation: namespace connections, events in both directions, acks,
-// broadcasts and rooms. Client→server events arrive through the one per-event hook that
-// Connections already runs (see InboundObserver); nothing here runs per recipient of a broadcast.
+// broadcasts, their deliveries and rooms. Client→server events arrive through the one per-event
+// hook that Connections already runs (see InboundObserver); a broadcast is seen when it is
+// emitted and when its local copy is written (once per node, whichever node emitted it);
+// nothing here runs per recipient of a broadcast.
+import type { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
+import { wrapEmit } from '../internals/socket-io.js'
+import { tapLocalDeliveries, type Packet } from '../internals/socket-io-adapter-delivery.js'
+import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
+import type { HistogramSeries } from './families.js'
 import type { NamespaceState, NamespaceStates } from './namespaces.js'
+import { remoteEmittedAt } from './origin.js'
 
-type Room = string
-interface BroadcastOptions { rooms: Set<Room>, except?: Set<Room> }
-interface Packet { data?: unknown[] }
-interface Adapter {
-  rooms: Map<Room, Set<string>>
-  sids: Map<string, Set<Room>>
-  broadcast: (packet: Packet, opts: BroadcastOptions) => unknown
-  broadcastWithAck: (packet: Packet, opts: BroadcastOptions, clientCount: (n: number) => void, ack: (...args: unknown[]) => void) => unknown
-  on: (event: 'join-room' | 'leave-room', fn: (room: Room, id: string) => void) => void
-}
+/** The delivery-lag series (by origin only, not by namespace). */
+export interface DeliveryCounters { localLag: HistogramSeries, remoteLag: HistogramSeries }
 type AnyFn = (...args: unknown[]) => unknown
 
 /**
@@ -54,8 +54,13 @@ export class SocketInstrumentation {
   /** Set while a socket.emit runs: with connection state recovery it goes through adapter.broadcast. */
   #directEmit = false
   readonly #done = new WeakSet<Namespace>()
+  /** Packets of socket.emit that went through the adapter (recovery): not broadcasts. */
+  readonly #direct = new WeakSet<object>()
+  /** Broadcasts emitted on this node, by packet: when (performance.now()). */
+  readonly #emitted = new WeakMap<object, number>()
 
-  constructor (private readonly states: NamespaceStates, connections: Connections) {
+  /** `tapDeliveries`: whether the adapter's local writes can be seen (src/internals/socket-io-adapter-delivery.ts). */
+  constructor (private readonly states: NamespaceStates, connections: Connections, private readonly deliveries: DeliveryCounters, private readonly tapDeliveries: boolean) {
     const observer: InboundObserver = (socket) => {
       if (!this.states.counts(socket.nsp)) return undefined
       const events = this.states.of(socket.nsp).events
@@ -72,8 +77,10 @@ export class SocketInstrumentation {
     if (this.#done.has(nsp) || !this.states.counts(nsp)) return
     this.#done.add(nsp)
     const state = this.states.of(nsp)
-    nsp.on('connection', (socket: Socket) => this.#socket(state, socket))
-    this.#adapter(state, nsp.adapter as unknown as Adapter)
+    // First of the namespace's listeners: one registered before (the session:ready event with
+    // connection state recovery) must find socket.emit wrapped, or its emit counts as a broadcast.
+    ;(nsp as unknown as EventEmitter).prependListener('connection', (socket: Socket) => this.#socket(state, socket))
+    this.#adapter(state, countedAdapterOf(nsp))
   }
 
   #socket (state: NamespaceState, socket: Socket): void {
@@ -84,11 +91,9 @@ export class SocketInstrumentation {
     }
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
-    const emit = socket.emit as unknown as AnyFn
-    const flags = (socket as unknown as { flags: { timeout?: number } })
-    const direct = (ev: unknown, ...args: unknown[]): boolean => {
+    wrapEmit(socket, (emit) => (ev, ...args) => {
       const last = args.length - 1
-      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, flags.flags.timeout !== undefined, args[last] as AnyFn)
+      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
       this.#directEmit = true
       try {
         emit.call(socket, ev, ...args)
@@ -97,45 +102,84 @@ export class SocketInstrumentation {
       }
       state.events.slot(ev).sent()
       return true
-    }
-    ;(socket as unknown as { emit: typeof direct }).emit = direct
+    })
   }
 
-  #timeAck (state: NamespaceState, withTimeout: boolean, ack: AnyFn): AnyFn {
+  #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {
     const sentAt = performance.now()
     return function (this: unknown, ...args: unknown[]) {
-      if (withTimeout && args[0] instanceof Error) state.ackTimeouts.value++
+      // Only Socket.IO's timeout (socket.timeout(ms).emit) hands an ack an Error: what a
+      // client answers is decoded JSON or binary, never one.
+      if (args[0] instanceof Error) state.ackTimeouts.value++
       else state.ackRtt.observe((performance.now() - sentAt) / 1000)
       return ack.apply(this, args)
     }
   }
 
+  /**
+   * One local write of a broadcast (whichever node emitted it): its recipients, how long the
+   * write took, and how long after the emit it came. A remote broadcast none of this node's
+   * sockets receive is not a delivery here.
+   */
+  #delivered (state: NamespaceState, adapter: Adapter, packet: Packet, opts: BroadcastOptions, write: () => void): void {
+    if (this.#direct.has(packet)) return write()
+    const recipients = recipientCount(adapter, opts)
+    const start = performance.now()
+    write()
+    const emittedAt = this.#emitted.get(packet)
+    if (emittedAt !== undefined) {
+      state.fanout.observe((performance.now() - start) / 1000)
+      state.recipients.value += recipients
+      state.deliveriesLocal.value += recipients
+      this.deliveries.localLag.observe((start - emittedAt) / 1000)
+    } else if (recipients > 0) {
+      state.fanout.observe((performance.now() - start) / 1000)
+      state.deliveriesRemote.value += recipients
+      const remoteAt = remoteEmittedAt(packet)
+      if (remoteAt !== undefined && !Number.isNaN(remoteAt)) this.deliveries.remoteLag.observe(Math.max(0, Date.now() - remoteAt) / 1000)
+    }
+  }
+
   #adapter (state: NamespaceState, adapter: Adapter): void {
-    const broadcast = adapter.broadcast
-    const broadcastWithAck = adapter.broadcastWithAck
-    adapter.broadcast = (packet, opts) => {
-      if (this.#directEmit) return broadcast.call(adapter, packet, opts)
+    const tapped = this.tapDeliveries
+    if (tapped) tapLocalDeliveries(adapter, (packet, opts, write) => { this.#delivered(state, adapter, packet, opts, write) })
+    wrapBroadcast(adapter, 'broadcast', (broadcast) => (packet, opts) => {
+      if (this.#directEmit) {
+        this.#direct.add(packet)
+        return broadcast.call(adapter, packet, opts)
+      }
+      state.broadcasts.value++
+      state.events.slot(packet.data?.[0]).sent()
+      if (tapped) {
+        this.#emitted.set(packet, performance.now())
+        return broadcast.call(adapter, packet, opts)
+      }
+      // Without the tap: the recipients as the broadcast leaves, its local copy only.
       const recipients = recipientCount(adapter, opts)
       const start = performance.now()
       const result = broadcast.call(adapter, packet, opts)
       state.fanout.observe((performance.now() - start) / 1000)
-      state.broadcasts.value++
       state.recipients.value += recipients
-      state.events.slot(packet.data?.[0]).sent()
+      state.deliveriesLocal.value += recipients
       return result
-    }
-    adapter.broadcastWithAck = (packet, opts, clientCount, ack) => {
+    })
+    wrapBroadcast(adapter, 'broadcastWithAck', (broadcastWithAck) => (packet, opts, clientCount, ack) => {
+      state.broadcasts.value++
+      state.events.slot(packet.data?.[0]).sent()
+      if (tapped) {
+        this.#emitted.set(packet, performance.now())
+        return broadcastWithAck.call(adapter, packet, opts, clientCount, ack)
+      }
       const start = performance.now()
       // The adapter counts the sockets it wrote to; no need to count them again.
       const result = broadcastWithAck.call(adapter, packet, opts, (n) => {
         state.recipients.value += n
+        state.deliveriesLocal.value += n
         clientCount(n)
       }, ack)
       state.fanout.observe((performance.now() - start) / 1000)
-      state.broadcasts.value++
-      state.events.slot(packet.data?.[0]).sent()
       return result
-    }
+    })
     // Every socket joins a private room named after its id: not a room anyone chose.
     adapter.on('join-room', (room, id) => {
       if (room === id) return

@@ -128,6 +128,8 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       auth: false, readonly: config.adminReadonly, mode: 'development', namespaceName: ADMIN_NAMESPACE, serverId: app.cluster.nodeId
     }, { onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a page update') } })
     stop = instrumented.stop
+    // src/internals/admin-ui.ts: admin-ui changed how it keeps its stats timer.
+    if (instrumented.timers.length !== 1) app.log.warn({ package: '@socket.io/admin-ui', timers: instrumented.timers.length }, 'admin-ui started no single stats timer: a closed gateway may keep one running')
   } else {
     const operators = serveOperators({
       io,

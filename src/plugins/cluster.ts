@@ -12,6 +12,7 @@ import { Handoffs } from '../cluster/handoff.js'
 import { RedisHealth } from '../cluster/health.js'
 import { Membership } from '../cluster/membership.js'
 import { registerClusterMetrics } from '../cluster/metrics.js'
+import { AdapterErrors } from '../cluster/guard.js'
 import { createRedis } from '../cluster/redis.js'
 import { StreamStats } from '../cluster/stream-stats.js'
 import { parseBuckets } from '../config.js'
@@ -57,6 +58,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   const prefix = config.redisKeyPrefix
   const { client, copies } = createRedis({ url: config.redisUrl, log })
   const traffic = new ClusterTraffic()
+  const adapterErrors = new AdapterErrors(log)
   const health = new RedisHealth({
     client, timeoutMs: config.redisTimeoutMs, log, prefix: config.metricsPrefix, buckets: parseBuckets(config.metricsLatencyBuckets)
   })
@@ -69,7 +71,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     nodeId,
     socketio: {
       adapter: clusterAdapter({
-        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, uncounted: new Set([ADMIN_NAMESPACE]), health, handoffs, log
+        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, errors: adapterErrors, uncounted: new Set([ADMIN_NAMESPACE]), health, handoffs, log
       }) as unknown as ServerOptions['adapter']
     },
     connected: () => health.up(),
@@ -101,7 +103,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     const registry = app.metrics?.registry
     if (!registry) return
     const stream = new StreamStats(client, `${prefix}:stream`, health)
-    registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => health.up(), nodes: cluster.nodes, traffic, health, stream })
+    registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => health.up(), nodes: cluster.nodes, traffic, adapterErrors, health, stream, expectedNodes: config.clusterExpectedNodes })
   })
 
   // Runs after socket-io's onClose (reverse registration order): the adapters are closed first.

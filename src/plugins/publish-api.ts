@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Namespace } from 'socket.io'
 import type { Config } from '../config.js'
 import { clusterRooms, localRooms } from '../cluster/rooms.js'
-import { ApiDisabled, BadRequest, Unauthorized, Unavailable, UnknownNamespace } from '../errors.js'
+import { ApiDisabled, BadRequest, PayloadTooDeep, PayloadTooLarge, Unauthorized, Unavailable, UnknownNamespace } from '../errors.js'
+import { dataProblem, describeDataProblem } from '../realtime/data-limits.js'
 import { roomNameProblem } from '../realtime/rooms.js'
 
 /** Event names Socket.IO keeps for itself: emitting one throws, so they are refused up front. */
@@ -94,6 +95,7 @@ function bearerCheck (key: string | undefined) {
 
 async function routes (app: FastifyInstance, { config }: { config: Config }) {
   const served = ['/', ...config.namespaces]
+  const dataLimits = { maxDepth: config.publishDataMaxDepth, maxBytes: config.publishDataMaxBytes }
   const namespaceOf = (name = '/') => {
     if (!served.includes(name)) throw new UnknownNamespace(name, served.join(', '))
     return app.io.of(name)
@@ -126,6 +128,12 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
     }
     const problem = room === undefined ? undefined : roomNameProblem(room)
     if (problem) throw new BadRequest(`body/${problem}`)
+    const tooMuch = dataProblem(data, dataLimits)
+    if (tooMuch) {
+      app.metrics.limitExceeded('publish_data')
+      const message = describeDataProblem('body/data', tooMuch)
+      throw tooMuch.rule === 'depth' ? new PayloadTooDeep(message) : new PayloadTooLarge(message)
+    }
     const nsp = namespaceOf(req.body.namespace)
     reachable(reply)
     const recipients = room === undefined ? nsp.sockets.size : nsp.adapter.rooms.get(room)?.size ?? 0

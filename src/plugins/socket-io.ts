@@ -3,6 +3,8 @@
 // its shape (`app.io`, options passed through, closed with the app) in a few lines of our own.
 import fp from 'fastify-plugin'
 import { Server, type ServerOptions } from 'socket.io'
+import { guardInternals, type InternalShapes } from '../internals/index.js'
+import { namespacesOf } from '../internals/socket-io.js'
 import { Connections } from '../realtime/connections.js'
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../realtime/events.js'
 
@@ -13,6 +15,8 @@ declare module 'fastify' {
     io: GatewayServer
     /** Open engine.io connections (all namespaces) and the acks each still owes. */
     connections: Connections
+    /** Which private internals of the Socket.IO packages are there to use (src/internals). */
+    internals: InternalShapes
   }
 }
 
@@ -20,14 +24,17 @@ declare module 'fastify' {
 const CLOSE_GRACE_MS = 1000
 
 export default fp<Partial<ServerOptions>>(async (app, opts) => {
+  // Before anything reaches into them: a warning per missing shape, or no start at all.
+  const internals = guardInternals((fields, message) => { app.log.warn(fields, message) })
   const io: GatewayServer = new Server(app.server, opts)
   app.decorate('io', io)
-  app.decorate('connections', new Connections(io, app.server))
+  app.decorate('internals', internals)
+  app.decorate('connections', new Connections(io, app.server, internals))
 
   app.addHook('preClose', async () => {
     const { connections } = app
     // Clients hear "io server disconnect" (and do not reconnect) before the listener closes.
-    for (const nsp of io._nsps.values()) nsp.local.disconnectSockets(false)
+    for (const nsp of namespacesOf(io).values()) nsp.local.disconnectSockets(false)
     // A polling client without a request pending gets that packet with its next poll, which
     // comes at once unless the client is gone.
     await connections.flushed(CLOSE_GRACE_MS)

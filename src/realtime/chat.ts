@@ -75,8 +75,10 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
 
 /** What message:send needs of the cluster: can it take a broadcast now, and did it take this one. */
 export type ChatCluster = Pick<Cluster, 'connected' | 'handoff'>
+/** Told of a refusal no ack carries (a message:send without one), so the metrics count it still. */
+export type Unanswered = (event: string, code: SocketErrorCode) => void
 
-export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster): void {
+export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster, unanswered: Unanswered = () => {}): void {
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
@@ -103,23 +105,27 @@ export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatC
 
     socket.on('message:send', (...args: unknown[]) => {
       const [payload, reply] = split(args)
+      const refuse = (res: AckError): void => {
+        if (reply) reply(res)
+        else unanswered('message:send', res.error.code)
+      }
       const problem = messageProblem(payload, config.messageMaxLength)
-      if (problem) return reply?.(fail(SocketErrorCode.InvalidPayload, problem))
+      if (problem) return refuse(fail(SocketErrorCode.InvalidPayload, problem))
       const msg = payload as SendMessage
       const room = msg.room ?? config.defaultRoom
       if (!socket.rooms.has(room)) {
-        return reply?.(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
+        return refuse(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
       }
       // `ok` promises that every node got the message (docs/delivery.md). While the cluster
       // cannot take it, nothing is sent anywhere, so a retry cannot make a duplicate.
       if (!cluster.connected()) {
-        return reply?.(unavailable('the cluster cannot take messages now (its Redis is down or not answering); nothing was sent, retry shortly'))
+        return refuse(unavailable('the cluster cannot take messages now (its Redis is down or not answering); nothing was sent, retry shortly'))
       }
       const id = randomUUID()
       cluster.handoff(() => {
         nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
       }).then(() => reply?.({ ok: true, id }), () => {
-        reply?.(unavailable(`the cluster did not take message ${id} (Redis failed or did not answer in time): this node's clients got it, other nodes may not; retry shortly`))
+        refuse(unavailable(`the cluster did not take message ${id} (Redis failed or did not answer in time): this node's clients got it, other nodes may not; retry shortly`))
       })
     })
   })

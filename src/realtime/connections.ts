@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import type { Socket as EngineSocket } from 'engine.io'
 import type { Namespace, Socket } from 'socket.io'
+import { closePollingNow, OutboundQueues } from '../internals/engine-io.js'
+import type { InternalShapes } from '../internals/index.js'
+import { observeClientEvents } from '../internals/socket-io.js'
 import type { GatewayServer } from '../plugins/socket-io.js'
 import type { GatewayNamespace } from './chat.js'
 
@@ -52,14 +55,10 @@ function each (conns: EventEmitter[], events: string[], ms: number): Promise<voi
   })
 }
 
-/**
- * Ends a polling connection now. engine.io's `close(true)` does not cut short a polling
- * transport already waiting for its next poll to deliver an orderly close (a 30 s timer).
- */
+/** Ends a connection now, a polling one included (see closePollingNow). */
 function terminate (conn: EngineSocket): void {
   conn.close(true)
-  const transport = conn.transport as unknown as { shouldClose?: () => void }
-  transport.shouldClose?.()
+  closePollingNow(conn.transport)
 }
 
 export class Connections {
@@ -71,7 +70,12 @@ export class Connections {
   // cannot finish closing before they do.
   readonly #upgraded = new Set<Duplex>()
 
-  constructor (io: GatewayServer, server: HttpServer) {
+  /** Packets each connection has waiting for its transport. */
+  readonly queues: OutboundQueues
+
+  /** `shapes`: which private internals to use (src/internals; false takes the public path). */
+  constructor (io: GatewayServer, server: HttpServer, readonly shapes: InternalShapes) {
+    this.queues = new OutboundQueues(io.engine, shapes.engineIo)
     server.on('upgrade', (_req, socket: Duplex) => {
       this.#upgraded.add(socket)
       socket.once('close', () => this.#upgraded.delete(socket))
@@ -101,16 +105,8 @@ export class Connections {
     this.#instrumented.add(nsp)
     ;(nsp as GatewayNamespace).on('connection', (socket) => {
       const onEvent = this.#observer?.(socket as unknown as Socket)
-      // Socket.IO hands every client event to `dispatch` (after onAny listeners, before the
-      // middleware chain and the listeners). Wrapping it, rather than registering a `socket.use`
-      // middleware, keeps the observer out of Socket.IO's middleware runner, where it stopped
-      // V8 inlining the runner into `dispatch`: 370 fewer instructions per echo with metrics on
-      // (bench/RESULTS.md). `dispatch` is Socket.IO's own method, not public API; every test
-      // that sends an event goes through this.
-      const s = socket as unknown as { dispatch: (packet: unknown[]) => void }
-      const dispatch = s.dispatch
-      const connections = this
-      s.dispatch = function (packet) {
+      // Every client event, before its listeners (src/internals/socket-io.ts says how).
+      observeClientEvents(socket as unknown as Socket, this.shapes.socketIo, (packet) => {
         const last = packet.length - 1
         const event = packet[0] as string
         const observed = onEvent?.(event)
@@ -118,10 +114,9 @@ export class Connections {
         if (typeof packet[last] === 'function') {
           // Nobody answers an event nobody listens to: counting its ack would hold a drain for nothing.
           const heard = socket.listenerCount(event as never) > 0 || socket.listenersAny().length > 0
-          if (heard || observed) packet[last] = connections.track(socket.conn, packet[last] as () => void, observed, heard)
+          if (heard || observed) packet[last] = this.track(socket.conn, packet[last] as () => void, observed, heard)
         }
-        dispatch.call(this, packet)
-      }
+      })
     })
   }
 
@@ -156,8 +151,7 @@ export class Connections {
 
   /** Resolves when every connection that has packets waiting for its client's next poll has them sent (or closed), or after `ms`. */
   flushed (ms: number): Promise<void> {
-    // engine.io keeps no public count of a connection's unsent packets.
-    const waiting = this.list().filter((conn) => (conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > 0)
+    const waiting = this.list().filter((conn) => this.queues.length(conn) > 0)
     return each(waiting, ['drain', 'close'], ms)
   }
 

@@ -29,3 +29,17 @@ t.test('a patch that no longer matches is named, and the others still apply', as
   // Twice is as wrong as never: the patch would land in the wrong place.
   t.same(patchAppScript('serverUrl:this.initialServerUrl,serverUrl:this.initialServerUrl,', 'production').missing, ['the login dialog will not pre-fill this gateway\'s URL; type it in'])
 })
+
+t.test('instrument() (development mode) starts exactly one setInterval and adds its listeners through the namespace\'s on()', async (t) => {
+  const { instrument } = await import('@socket.io/admin-ui')
+  const { Server } = await import('socket.io')
+  const { containInstrument } = await import('../../src/internals/admin-ui.js')
+  const io = new Server()
+  const contained: string[] = []
+  const { timers } = containInstrument(io.of('/admin'), () => {
+    instrument(io, { auth: false, namespaceName: '/admin', mode: 'development' })
+  }, (fn) => { contained.push(fn.name); return fn })
+  t.teardown(() => { for (const timer of timers) clearInterval(timer) })
+  t.equal(timers.length, 1, 'its stats timer, held so that closing stops it')
+  t.ok(contained.length >= 1, 'its connection listener passed through the containment')
+})

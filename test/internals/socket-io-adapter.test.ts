@@ -1,26 +1,34 @@
-// socket.io-adapter's ClusterAdapter, as the Redis streams adapter uses it, calls doPublish
-// synchronously inside broadcast (src/internals/socket-io-adapter.ts): message:send's honest ack
-// depends on it. Fails when an update changes that.
-import { createRequire } from 'node:module'
+// socket.io-adapter internals (src/internals/socket-io-adapter.ts) against the installed
+// packages: socket.io still broadcasts through the adapter's two methods the counters wrap,
+// and without them the gateway refuses to start, naming the package and version.
 import t from 'tap'
-import { syncPublishProblem } from '../../src/internals/socket-io-adapter.js'
+import { Adapter } from 'socket.io-adapter'
+import { guardInternals } from '../../src/internals/index.js'
+import { checkSocketIoAdapterShapes } from '../../src/internals/socket-io-adapter.js'
+import { versionOf } from '../../src/internals/resolve.js'
+import { assertExact, startStack, trafficRun } from './stack.js'
 
-// The copy the streams adapter itself resolves, not whichever one happens to be hoisted.
-const fromStreams = createRequire(createRequire(import.meta.url).resolve('@socket.io/redis-streams-adapter'))
-const { ClusterAdapter } = fromStreams('socket.io-adapter') as { ClusterAdapter: new (...args: any[]) => object }
-const version = (fromStreams('socket.io-adapter/package.json') as { version: string }).version
-
-t.test(`socket.io-adapter ${version}: ClusterAdapter.broadcast calls doPublish before its first await`, async (t) => {
-  t.equal(syncPublishProblem(ClusterAdapter), undefined)
+t.test('the installed socket.io broadcasts through Adapter#broadcast and #broadcastWithAck', async (t) => {
+  t.same(checkSocketIoAdapterShapes(), { problems: [] }, `socket.io-adapter@${versionOf('socket.io-adapter')}`)
 })
 
-t.test('an adapter that awaits before publishing is caught, with what is wrong', async (t) => {
-  class Deferred extends (ClusterAdapter as any) {
-    async broadcast (packet: unknown, opts: unknown): Promise<void> {
-      await Promise.resolve()
-      return super.broadcast(packet, opts)
-    }
+t.test('broadcasts and their recipients count exact through the wrapped methods', async (t) => {
+  const stack = await startStack(t)
+  await assertExact(t, stack, await trafficRun(t, stack))
+  // With an ack: the adapter reports the recipients.
+  await stack.io.timeout(2000).emitWithAck('poll').catch(() => [])
+  const s = await stack.scrape()
+  t.equal(s.get('socketgate_broadcasts_total')?.values.find((v) => v.labels.namespace === '/')?.value, 2, 'two broadcasts')
+})
+
+t.test('without broadcastWithAck the gateway does not start, and says why', async (t) => {
+  const proto = Adapter.prototype as unknown as { broadcastWithAck?: unknown }
+  const saved = proto.broadcastWithAck
+  delete proto.broadcastWithAck
+  try {
+    t.match(checkSocketIoAdapterShapes().problems, [{ package: 'socket.io-adapter', version: versionOf('socket.io-adapter'), fatal: true }])
+    t.throws(() => guardInternals(() => {}), /does not support the installed Socket\.IO packages:\nsocket\.io-adapter@2\.\S+ no longer has Adapter#broadcast and #broadcastWithAck/)
+  } finally {
+    proto.broadcastWithAck = saved
   }
-  t.equal(syncPublishProblem(Deferred), 'Deferred.broadcast no longer calls doPublish synchronously')
-  t.match(syncPublishProblem(class NoBroadcast {}), /NoBroadcast has no broadcast method/)
 })

@@ -42,11 +42,18 @@ export function rooms (b: DashboardBuilder): void {
   b.timeseries({
     title: 'Slow clients and their backlog',
     description: 'Connections whose outbound buffer holds at least METRICS_SLOW_CLIENT_PACKETS packets (socketgate_slow_clients) and the packets waiting in those buffers (socketgate_slow_client_buffered_packets). A growing backlog is memory the node holds for clients that cannot keep up.',
-    unit: 'short', width: 24,
+    unit: 'short', width: 12,
     targets: [
       { expr: `sum by (instance) (${sel('socketgate_slow_clients')})`, legend: 'slow clients {{instance}}' },
       { expr: `sum by (instance) (${sel('socketgate_slow_client_buffered_packets')})`, legend: 'buffered packets {{instance}}' }
     ]
+  })
+  b.timeseries({
+    title: 'Limits exceeded',
+    description: 'Requests, connections and events per second refused or cut off by one of the gateway\'s limits, by limit (socketgate_limits_exceeded_total): outbound_buffer is a slow client disconnected (alert: SocketgateSlowClientsDisconnected), event_rate an event refused by the rate limit, ip_connections and ip_handshake_rate one address\'s connections, origin a refused Origin, publish_data a publication too large or deep. Zero on a healthy gateway.',
+    unit: 'cps', width: 12,
+    targets: [{ expr: sumRate('limit', sel('socketgate_limits_exceeded_total')), legend: '{{limit}}' }],
+    stack: true
   })
 }
 
@@ -119,9 +126,12 @@ export function cluster (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Cluster size',
-    description: 'Gateway nodes in the cluster as each node sees them, itself included (socketgate_cluster_nodes: heartbeats within CLUSTER_NODE_TIMEOUT_MS). Nodes disagreeing for long means some cannot reach Redis.',
+    description: 'Gateway nodes in the cluster as each node sees them, itself included (socketgate_cluster_nodes: heartbeats within CLUSTER_NODE_TIMEOUT_MS), against the number expected (socketgate_cluster_expected_nodes, CLUSTER_EXPECTED_NODES; 0 when not set). Nodes disagreeing for long means some cannot reach Redis.',
     unit: 'short', width: 6,
-    targets: [{ expr: sel('socketgate_cluster_nodes'), legend: '{{instance}}' }]
+    targets: [
+      { expr: sel('socketgate_cluster_nodes'), legend: '{{instance}}' },
+      { expr: `max(${sel('socketgate_cluster_expected_nodes')})`, legend: 'expected' }
+    ]
   })
   b.timeseries({
     title: 'Cross-node messages',
@@ -159,9 +169,10 @@ export function runtime (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Memory',
-    description: 'V8 heap used and allocated (nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes) and the resident set of the process (process_resident_memory_bytes). A heap that only grows with a flat client count is a leak.',
+    description: 'V8 heap used and allocated (nodejs_heap_size_used_bytes, nodejs_heap_size_total_bytes) against its limit (nodejs_heap_size_limit_bytes: past it the process dies of "heap out of memory"), and the resident set of the process (process_resident_memory_bytes). A heap that only grows with a flat client count is a leak.',
     unit: 'bytes', width: 8,
     targets: [
+      { expr: sel('nodejs_heap_size_limit_bytes'), legend: 'heap limit {{instance}}' },
       { expr: sel('nodejs_heap_size_used_bytes'), legend: 'heap used {{instance}}' },
       { expr: sel('nodejs_heap_size_total_bytes'), legend: 'heap total {{instance}}' },
       { expr: sel('process_resident_memory_bytes'), legend: 'rss {{instance}}' }

@@ -1,6 +1,6 @@
 // Throughput and latency: events, broadcasts and bytes per second; heartbeats, handlers, acks.
 import type { DashboardBuilder } from '../builder.js'
-import { percentiles, sel, sumRate } from '../promql.js'
+import { percentiles, quantile, sel, sumRate } from '../promql.js'
 import { IN, HEARTBEAT_P } from './filters.js'
 
 export function throughput (b: DashboardBuilder): void {
@@ -21,11 +21,12 @@ export function throughput (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Broadcasts and deliveries',
-    description: 'Broadcasts emitted per second (socketgate_broadcasts_total) and the local sockets they were handed to (socketgate_broadcast_recipients_total). Deliveries / broadcasts is the average fan-out.',
+    description: 'Broadcasts emitted per second (socketgate_broadcasts_total, on the node that emitted them) and their deliveries: writes to a client, counted by the node that holds the client (socketgate_deliveries_total), split by where the broadcast was emitted (local: the same node; remote: another node, through Redis). Summed over the nodes, deliveries are every client that got a broadcast; deliveries / broadcasts is the average fan-out.',
     unit: 'cps', width: 8,
     targets: [
       { expr: sumRate('namespace', sel('socketgate_broadcasts_total', ...IN)), legend: 'broadcasts {{namespace}}' },
-      { expr: sumRate('namespace', sel('socketgate_broadcast_recipients_total', ...IN)), legend: 'deliveries {{namespace}}' }
+      { expr: sumRate('namespace, origin', sel('socketgate_deliveries_total', ...IN)), legend: 'deliveries {{namespace}} ({{origin}})' },
+      { expr: sumRate('namespace', sel('socketgate_broadcast_recipients_total', ...IN)), legend: 'to the emitting node\'s clients {{namespace}}' }
     ]
   })
   b.timeseries({
@@ -74,7 +75,7 @@ export function latency (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Ack round trip (server to client)',
-    description: 'Server-to-client events with an ack (emitWithAck, timeout().emit): time from emit to the client\'s ack (socketgate_server_ack_rtt_seconds). Includes the client\'s own processing.',
+    description: 'Server-to-client events with an ack (emitWithAck, timeout().emit): time from emit to the client\'s ack (socketgate_server_ack_rtt_seconds). Includes the client\'s own processing. No data with the stock gateway: its chat protocol sends no event with an ack; an application\'s own server-side emitWithAck fills it.',
     unit: 's', width: 8,
     targets: percentiles('', sel('socketgate_server_ack_rtt_seconds_bucket', ...IN))
   })
@@ -86,14 +87,20 @@ export function latency (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Broadcast fan-out time',
-    description: 'Time to hand one broadcast to every local recipient (socketgate_broadcast_fanout_seconds): grows with room sizes and with the event loop\'s load.',
-    unit: 's', width: 12,
+    description: 'Time a node takes to write one broadcast to all its recipients (socketgate_broadcast_fanout_seconds), once per broadcast per node with recipients, whichever node emitted it: the event loop is blocked that long. Grows with room sizes. The Redis publish before it is not included (see Delivery lag).',
+    unit: 's', width: 8,
     targets: percentiles('', sel('socketgate_broadcast_fanout_seconds_bucket', ...IN))
   })
   b.timeseries({
+    title: 'Delivery lag',
+    description: 'From the emit of a broadcast on its node to a node writing it to its clients (socketgate_delivery_lag_seconds), once per broadcast per node with recipients. local: the emitting node\'s own clients (with Redis, the publish to the stream comes first); remote: the other nodes\' clients, measured between the two nodes\' clocks (skew adds to it). No remote series on a single node.',
+    unit: 's', width: 8,
+    targets: [0.5, 0.99].map((q) => ({ expr: quantile(q, 'origin', sel('socketgate_delivery_lag_seconds_bucket')), legend: `p${Math.round(q * 100)} {{origin}}` }))
+  })
+  b.timeseries({
     title: 'Publish hand-off time',
-    description: 'Publish API: time from the HTTP request arriving to the event being handed to the adapter for delivery (socketgate_publish_handoff_seconds).',
-    unit: 's', width: 12,
+    description: 'Publish API: time from the HTTP request arriving to the event being handed to the adapter for delivery (socketgate_publish_handoff_seconds). No data while no backend publishes.',
+    unit: 's', width: 8,
     targets: percentiles('', sel('socketgate_publish_handoff_seconds_bucket', ...IN))
   })
 }
