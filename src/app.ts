@@ -18,6 +18,7 @@ import metrics from './plugins/metrics.js'
 import origins from './plugins/origins.js'
 import publishApi from './plugins/publish-api.js'
 import realtime from './plugins/realtime.js'
+import recovery from './plugins/recovery.js'
 import socketIo, { type GatewayServer } from './plugins/socket-io.js'
 import startupSummary from './plugins/startup-summary.js'
 import { authenticator, type Authenticate } from './realtime/auth.js'
@@ -53,9 +54,6 @@ function socketIoOptions (config: Config, accepting: () => boolean, admit: (req:
     maxHttpBufferSize: config.maxHttpBufferSize,
     ...(config.corsOrigins.length > 0
       ? { cors: { origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] } }
-      : {}),
-    ...(config.connectionRecovery
-      ? { connectionStateRecovery: { maxDisconnectionDuration: config.connectionRecoveryMaxMs, skipMiddlewares: true } }
       : {}),
     ...extra,
     // Runs for new engine.io handshakes only (not for requests of live sessions): refused with
@@ -98,7 +96,8 @@ export async function createGateway (options: GatewayOptions = {}): Promise<Gate
     await app.register(errorHandler)
     // The cluster's adapter (REDIS_URL) goes to Socket.IO at construction; your `socketio` still wins.
     await app.register(cluster, { config })
-    await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, (req) => app.limits.admit(req), { ...app.cluster.socketio, ...socketio }))
+    await app.register(recovery, { config })
+    await app.register(socketIo, socketIoOptions(config, () => app.lifecycle.accepting, (req) => app.limits.admit(req), app.recovery.socketio({ ...app.cluster.socketio, ...socketio })))
     // Before realtime: the `auth` size check runs before the authentication middleware.
     await app.register(limits, { config })
     await app.register(realtime, { config, authenticate: auth })

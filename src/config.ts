@@ -89,10 +89,10 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 1024 to 104857600 (bytes)',
     description: 'Largest packet a client may send; a larger one closes that client\'s connection'
   }),
-  connectionRecovery: setting(flag(false), {
+  connectionRecovery: setting(Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }), {
     env: 'CONNECTION_RECOVERY',
-    expected: 'true or false',
-    description: 'Socket.IO connection state recovery (adds an offset argument to ack-less events, see README)'
+    expected: 'auto, true or false',
+    description: 'Socket.IO connection state recovery: auto (for clients that ask with auth.recovery, the others get the plain protocol), true (every client: an offset argument on ack-less events) or false (see docs/delivery.md)'
   }),
   connectionRecoveryMaxMs: setting(ms(120_000), {
     env: 'CONNECTION_RECOVERY_MAX_MS',
@@ -383,11 +383,14 @@ const settings = Object.entries(ConfigSchema.properties) as unknown as Array<[Co
 
 export const cliFlag = (env: string) => '--' + env.toLowerCase().replaceAll('_', '-')
 
+/** A union with a boolean member (`auto`, `true` or `false`): "true"/"false" are booleans there too. */
+const takesBoolean = (schema: TSchema): boolean => (schema.anyOf as TSchema[] | undefined)?.some((s) => s.type === 'boolean') === true
+
 /** Turns one env/CLI string into the type its schema asks for; leaves it a string when it cannot. */
 function fromString (schema: TSchema, raw: string): unknown {
   const s = raw.trim()
   if (schema.type === 'array') return s === '' ? [] : s.split(',').map((v) => v.trim())
-  if (schema.type === 'boolean') {
+  if (schema.type === 'boolean' || takesBoolean(schema)) {
     if (/^(true|1|yes|on)$/i.test(s)) return true
     if (/^(false|0|no|off)$/i.test(s)) return false
     return s
@@ -426,7 +429,7 @@ export function fromArgv (argv: readonly string[]): { input: ConfigInput, help: 
       const next = argv[i + 1]
       // `--host --port 1` means a forgotten value, not the host "--port".
       const missing = next === undefined || next.startsWith('--')
-      if (schema.type === 'boolean' && missing) value = 'true'
+      if ((schema.type === 'boolean' || takesBoolean(schema)) && missing) value = 'true'
       else if (missing) throw new ConfigError(`${schema.env} (${name}): missing value; expected ${schema.expected}`)
       else { value = next; i++ }
     }

@@ -1,12 +1,15 @@
 // The Socket.IO adapter of a cluster node: @socket.io/redis-streams-adapter (docs/scale-out.md
 // says why this one), with each instance counted and made safe against a Redis outage.
 import { createAdapter } from '@socket.io/redis-streams-adapter'
+import { MessageType } from 'socket.io-adapter'
 import type { FastifyBaseLogger } from 'fastify'
 import { syncPublishProblem } from '../internals/socket-io-adapter.js'
 import { guardAdapter, type AdapterErrors, type GuardedAdapter } from './guard.js'
 import { HandoffError, type Handoffs } from './handoff.js'
 import type { RedisHealth } from './health.js'
 import { markRemote, streamIdTime } from '../metrics/origin.js'
+import type { ClusteredRecovery } from '../recovery/index.js'
+import { StreamSessionStore } from '../recovery/stream-store.js'
 import type { RedisClient } from './redis.js'
 import { streamsAdapterInternals, type ClusterMessage, type StreamsAdapter } from '../internals/redis-streams-adapter.js'
 import { mirrorSessions } from './sessions.js'
@@ -71,12 +74,13 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
   // stops only when the last of its adapters closes. A gateway that never made one (its start
   // failed first, or `socketio.adapter` replaced it) would read forever, and once closing destroyed
   // the reader's connection, spin on its rejections with the event loop starved.
+  const streamName = `${prefix}:stream`
   let factory: ReturnType<typeof createAdapter> | undefined
   let checked = false
   // Socket.IO calls it with `new`: a function (not an arrow) whose returned object wins.
   return function adapterOf (nsp: unknown) {
     factory ??= createAdapter(client, {
-      streamName: `${prefix}:stream`,
+      streamName,
       channelPrefix: `${prefix}:channel`,
       sessionKeyPrefix,
       maxLen: streamMaxLen,
@@ -96,7 +100,29 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
     guardAdapter(adapter as unknown as GuardedAdapter, errors)
+    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), log)
     return adapter
+  }
+}
+
+/** What src/recovery needs of this adapter: its session store, told of each offset it appends. */
+function recoveryOf (adapter: StreamsAdapter, store: StreamSessionStore, log: FastifyBaseLogger): ClusteredRecovery {
+  const { addOffsetIfNecessary } = adapter
+  adapter.addOffsetIfNecessary = (packet, opts, offset) => {
+    const before = packet.data?.length
+    addOffsetIfNecessary.call(adapter, packet, opts, offset)
+    if (packet.data !== undefined && packet.data.length !== before) store.withOffset.add(packet)
+  }
+  return {
+    store,
+    // To the other nodes only: disconnectSockets would also apply it here, after the publish,
+    // to the resumed socket that has the same id by then. Only that namespace's socket, not its
+    // connection: other namespaces of the same client keep their sessions. The old transport
+    // ends with its heartbeat.
+    releaseElsewhere: (sid) => {
+      adapter.publishAndReturnOffset({ type: MessageType.DISCONNECT_SOCKETS, data: { opts: { rooms: [sid], except: [], flags: {} }, close: false } })
+        .catch((err: unknown) => log.warn({ err, nsp: adapter.nsp.name }, 'the other nodes were not told to release a resumed session'))
+    }
   }
 }
 

@@ -8,6 +8,8 @@
 // the package and version. Written against 0.3.1 (socket.io-adapter 2.5);
 // test/internals/redis-streams-adapter.test.ts fails when an update changes a shape.
 import { createRequire } from 'node:module'
+import type { ClusteredRecovery } from '../recovery/index.js'
+import type { Packet } from '../recovery/types.js'
 import type { ShapeProblem } from './resolve.js'
 
 export interface ClusterMessage { uid: string, nsp: string, type: number, data?: { packet?: object, emittedAt?: unknown } }
@@ -20,12 +22,18 @@ export interface StreamsAdapter {
   doPublishResponse: (requesterUid: string, response: ClusterMessage) => Promise<void>
   onMessage: (message: ClusterMessage, offset?: string) => void
   onResponse: (response: ClusterMessage) => void
+  /** Stamps a broadcast's offset into its packet (connection state recovery). */
+  addOffsetIfNecessary: (packet: Packet, opts: unknown, offset: string) => void
+  publishAndReturnOffset: (message: { type: number, data: unknown }) => Promise<string>
+  /** Read by src/recovery/index.ts. */
+  recovery?: ClusteredRecovery
 }
 
 interface LiveSocket { id: string, pid?: string, rooms: Set<string>, data: unknown }
-export interface SessionToPersist { sid: string, pid: string, rooms: string[], data: unknown }
+export interface SessionToPersist { sid: string, pid: string, rooms: string[], data: unknown, live?: true, by?: string }
 /** The members of an adapter instance that src/cluster/sessions.ts wraps and reads. */
 export interface SessionAdapter {
+  uid: string
   nsp: {
     name: string
     sockets: Map<string, LiveSocket>
@@ -38,7 +46,7 @@ export interface SessionAdapter {
   close: () => Promise<void> | void
 }
 
-const METHODS = ['doPublish', 'restoreSession', 'doPublishResponse', 'onMessage', 'onResponse', 'addAll', 'del', 'delAll', 'persistSession', 'close'] as const
+const METHODS = ['doPublish', 'restoreSession', 'addOffsetIfNecessary', 'publishAndReturnOffset', 'doPublishResponse', 'onMessage', 'onResponse', 'addAll', 'del', 'delAll', 'persistSession', 'close'] as const
 
 const version = (): string => {
   try {

@@ -85,10 +85,6 @@ export class SocketInstrumentation {
 
   #socket (state: NamespaceState, socket: Socket): void {
     state.connects.value++
-    if (socket.recovered) state.catalog.recoveries.series(state.label, 'recovered').value++
-    else if (typeof (socket.handshake.auth as { pid?: unknown } | undefined)?.pid === 'string') {
-      state.catalog.recoveries.series(state.label, 'not_recovered').value++
-    }
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
     wrapEmit(socket, (emit) => (ev, ...args) => {
