@@ -34,9 +34,8 @@ const typeName = (type: unknown): string => MESSAGE_TYPES[type as number] ?? 'ot
 
 /** Messages this node exchanged with the others, by message type; read by the metrics at scrape time. */
 export class ClusterTraffic {
-  // Every type at 0 from the start, so the first message of each kind shows in rate().
-  readonly published = new Map<string, number>([...Object.values(MESSAGE_TYPES), 'other'].map((name) => [name, 0]))
-  readonly received = new Map<string, number>(this.published)
+  readonly published = new Map<string, number>()
+  readonly received = new Map<string, number>()
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
@@ -101,9 +100,23 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
     guardAdapter(adapter as unknown as GuardedAdapter, errors)
-    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), log)
+    adapter.recovery = recoveryOf(adapter, bounded(new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), health), log)
     return adapter
   }
+}
+
+/**
+ * A resuming client's handshake waits on these reads: bounded by REDIS_TIMEOUT_MS and refused at
+ * once while Redis is down, so a frozen Redis cannot hold it (the client gets a new session).
+ */
+function bounded (store: StreamSessionStore, health: RedisHealth): StreamSessionStore {
+  const { takeSession, missedSince } = store
+  const guard = <T>(what: string, read: () => Promise<T>): Promise<T> => health.up()
+    ? health.track(what, read(), { timed: false })
+    : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+  store.takeSession = (pid) => guard('the session read', () => takeSession.call(store, pid))
+  store.missedSince = (offset, rooms) => guard('the replay read', () => missedSince.call(store, offset, rooms))
+  return store
 }
 
 /** What src/recovery needs of this adapter: its session store, told of each offset it appends. */
