@@ -15,7 +15,7 @@ import { freePort, startNode, startRedis, uniquePrefix, waitFor, type Node } fro
 import { RULE_FILES, dashboardQueries, startPrometheus, substitute, type Prometheus } from './helpers.js'
 import { KEY, traffic, trafficOptions } from './traffic.js'
 
-t.setTimeout(300_000)
+t.setTimeout(300_000 + Number(process.env.DRILL_HOLD_S ?? 0) * 4000)
 
 /** Seconds each fault is held once its alerts fire (scripts/drill.ts sets it; 0 in the suite). */
 const HOLD_S = Number(process.env.DRILL_HOLD_S ?? 0)
