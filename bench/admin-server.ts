@@ -6,6 +6,7 @@
 // and system apart), counted as bench/echo-server.ts does.
 //   node --expose-gc --import tsx bench/admin-server.ts off|production|operator|development
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const mode = process.argv[2] ?? 'operator'
 let acks = 0
@@ -52,7 +53,7 @@ process.on('message', (msg) => {
 })
 
 const { createGateway } = await loadGateway()
-const gw = await createGateway({
+const gw = await createGateway({ ...BENCH_LIMITS,
   logLevel: 'warn',
   demoPage: false,
   transports: ['websocket'],

@@ -4,6 +4,7 @@
 import { createClient } from '@redis/client'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const adapter = process.env.ADAPTER ?? 'memory'
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -16,7 +17,7 @@ if (adapter === 'classic') {
   socketio = { adapter: createAdapter(pub, sub, { key: prefix }) }
 }
 const { createGateway } = await loadGateway()
-const gw = await createGateway({
+const gw = await createGateway({ ...BENCH_LIMITS,
   logLevel: 'warn',
   adminUi: false,
   demoPage: false,

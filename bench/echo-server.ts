@@ -6,7 +6,8 @@
 // Before it says READY, every server goes through what a server that has been up a while has
 // been through: nextTick in use, then a full GC while idle. On Node 20 and 24 that leaves
 // nextTick on V8's slow path for good unless something keeps it fast (src/tick-shapes.ts does
-// in socketgate); `plain-fresh` skips it, a plain Socket.IO server as it is just after start.
+// in socketgate's server entry); `plain-fresh` skips it, a plain Socket.IO server as it is
+// just after start.
 // `untimed` is `on` with METRICS_HANDLER_TIMING=false. ADMIN_MODE=<mode> in the environment adds
 // the admin UI in that mode (off otherwise).
 //   node --import tsx bench/echo-server.ts plain|plain-fresh|off|on|untimed
@@ -16,6 +17,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Server, type Socket } from 'socket.io'
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const [variant = 'on', fresh] = (process.argv[2] ?? 'on').split('-')
 let acks = 0
@@ -90,12 +92,13 @@ async function main (): Promise<void> {
     process.stdout.write(`READY ${(http.address() as { port: number }).port}\n`)
     return
   }
-  // Loaded only here: socketgate's modules change the process (src/tick-shapes.ts), and the
-  // plain server must run without them. From dist/, built by the driver (see gateway.ts).
+  // Loaded only here, and with nextTick's shapes kept as the server entry keeps them
+  // (src/tick-shapes.ts): the plain server runs without that. From dist/, built by the driver
+  // (see gateway.ts).
   const { createGateway } = await loadGateway()
   // ADMIN_MODE (env) turns the admin UI on in that mode (bench/RESULTS.md, "Admin UI").
   const adminMode = process.env.ADMIN_MODE as 'operator' | 'production' | 'development' | undefined
-  const gw = await createGateway({
+  const gw = await createGateway({ ...BENCH_LIMITS,
     logLevel: 'warn',
     demoPage: false,
     adminUi: adminMode !== undefined,

@@ -17,7 +17,12 @@ export function buildGateway (): void {
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
 }
 
-/** src/app.ts's exports, from the build. */
-export async function loadGateway (): Promise<typeof import('../src/app.js')> {
-  return await import(new URL('../dist/app.js', import.meta.url).href) as typeof import('../src/app.js')
+/**
+ * The library's exports (src/index.ts), from the build, with nextTick's shapes kept as the
+ * server entry keeps them (src/tick-shapes.ts): a benchmark server runs as `socketgate serve` does.
+ */
+export async function loadGateway (): Promise<typeof import('../src/index.js')> {
+  const gateway = await import(new URL('../dist/index.js', import.meta.url).href) as typeof import('../src/index.js')
+  gateway.keepTickShapes()
+  return gateway
 }

@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const time = async (fn: () => unknown, runs = 30): Promise<number> => {
@@ -18,7 +19,7 @@ const time = async (fn: () => unknown, runs = 30): Promise<number> => {
 }
 
 const { createGateway } = await loadGateway()
-const gw = await createGateway({ logLevel: 'warn', demoPage: false, adminUi: false, transports: ['websocket'] })
+const gw = await createGateway({ ...BENCH_LIMITS, logLevel: 'warn', demoPage: false, adminUi: false, transports: ['websocket'] })
 await gw.listen({ port: 0, host: '127.0.0.1' })
 const registry = gw.app.metrics.registry!
 process.send!({ ready: (gw.app.server.address() as { port: number }).port })

@@ -177,6 +177,8 @@ function connect () {
   const name = $('name').value.trim()
   const token = $('token').value.trim()
   const auth = state.config.authMode === 'jwt' ? { token } : { name }
+  // CONNECTION_RECOVERY=auto recovers the sessions of the clients that ask (docs/delivery.md).
+  if (state.config.recovery) auth.recovery = true
   const socket = io({ auth })
   state.socket = socket
   state.own.clear()

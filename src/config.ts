@@ -28,6 +28,18 @@ const BUCKETS_EXPECTED = 'a comma-separated list of ascending positive numbers l
 
 /** Histogram bounds from a METRICS_*_BUCKETS value (already matched against BUCKETS). */
 export const parseBuckets = (list: string): number[] => list.split(',').map(Number)
+/** `name=rate/burst` pairs; the name as Socket.IO events are named (no `,` `=` or spaces). */
+const EVENT_LIMITS = '^(\\s*[^,=\\s]{1,100}=\\d+/\\d+\\s*(,\\s*[^,=\\s]{1,100}=\\d+/\\d+\\s*)*)?$'
+/** EVENT_RATE_LIMITS (already matched against EVENT_LIMITS) as event name → rate and burst. */
+export function parseEventLimits (list: string): Map<string, { rate: number, burst: number }> {
+  const limits = new Map<string, { rate: number, burst: number }>()
+  for (const pair of list.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const eq = pair.lastIndexOf('=')
+    const [rate, burst] = pair.slice(eq + 1).split('/').map(Number) as [number, number]
+    limits.set(pair.slice(0, eq), { rate, burst })
+  }
+  return limits
+}
 /** `$2a$`/`$2b$`/`$2y$`, cost 04-31, 22 characters of salt and 31 of hash (bcryptjs and htpasswd -B both make these). */
 const BCRYPT_HASH = '^\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}$'
 
@@ -77,10 +89,10 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 1024 to 104857600 (bytes)',
     description: 'Largest packet a client may send; a larger one closes that client\'s connection'
   }),
-  connectionRecovery: setting(flag(false), {
+  connectionRecovery: setting(Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }), {
     env: 'CONNECTION_RECOVERY',
-    expected: 'true or false',
-    description: 'Socket.IO connection state recovery (adds an offset argument to ack-less events, see README)'
+    expected: 'auto, true or false',
+    description: 'Socket.IO connection state recovery: auto (for clients that ask with auth.recovery, the others get the plain protocol), true (every client: an offset argument on ack-less events) or false (see docs/delivery.md)'
   }),
   connectionRecoveryMaxMs: setting(ms(120_000), {
     env: 'CONNECTION_RECOVERY_MAX_MS',
@@ -130,6 +142,16 @@ export const ConfigSchema = Type.Object({
     description: 'Bearer key for /api/v1/* (unset: the HTTP API is off)',
     secret: true
   }),
+  publishDataMaxDepth: setting(Type.Integer({ minimum: 1, maximum: 1000, default: 32 }), {
+    env: 'PUBLISH_DATA_MAX_DEPTH',
+    expected: 'an integer from 1 to 1000 (levels)',
+    description: 'Deepest nesting of arrays and objects in a publish API `data`; deeper data is refused with 400 SG_PAYLOAD_TOO_DEEP (deep data would overflow the stack while it is broadcast)'
+  }),
+  publishDataMaxBytes: setting(Type.Integer({ minimum: 16, maximum: 100 * 1024 * 1024, default: 262_144 }), {
+    env: 'PUBLISH_DATA_MAX_BYTES',
+    expected: 'an integer from 16 to 104857600 (bytes)',
+    description: 'Largest publish API `data`, as JSON; larger data is refused with 400 SG_PAYLOAD_TOO_LARGE (the whole body is bounded by MAX_HTTP_BUFFER_SIZE too)'
+  }),
   drainWindowMs: setting(ms(10_000, 0), {
     env: 'DRAIN_WINDOW_MS',
     expected: 'a non-negative integer (milliseconds)',
@@ -162,6 +184,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 65535',
     description: 'Serve /metrics on this port instead of the main one, so it need not be public (0 picks a free one)'
   }),
+  metricsRenderIntervalMs: setting(ms(100, 0), {
+    env: 'METRICS_RENDER_INTERVAL_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'Least time between two renders of /metrics: scrapes arriving meanwhile wait for the next render and share it (never an older one), so a scrape flood costs at most one render per interval'
+  }),
+  metricsScrapeQueueMax: setting(Type.Integer({ minimum: 1, maximum: 100_000, default: 100 }), {
+    env: 'METRICS_SCRAPE_QUEUE_MAX',
+    expected: 'an integer from 1 to 100000 (scrapes)',
+    description: 'Scrapes of /metrics that may wait for the next render; more are refused with 429 and counted (limits_exceeded_total{limit="metrics_scrape"})'
+  }),
   metricsPrefix: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]*)?$', default: 'socketgate_' }), {
     env: 'METRICS_PREFIX', expected: 'letters, digits and _, not starting with a digit (may be empty)', description: 'Prefix of the gateway\'s metric names'
   }),
@@ -193,6 +225,62 @@ export const ConfigSchema = Type.Object({
     env: 'METRICS_SLOW_CLIENT_PACKETS',
     expected: 'an integer from 1 to 1000000 (packets)',
     description: 'A client whose outbound buffer holds at least this many packets counts as slow'
+  }),
+  // Limits (docs/security.md): what one client or one address may hold or ask for.
+  outboundBufferMaxBytes: setting(Type.Integer({ minimum: 16_384, maximum: 1024 ** 3, default: 1_048_576 }), {
+    env: 'OUTBOUND_BUFFER_MAX_BYTES',
+    expected: 'an integer from 16384 to 1073741824 (bytes)',
+    description: 'Bytes the gateway may hold for one client that it has not yet taken (a WebSocket client not reading, a polling client not polling); past it the client is cut off'
+  }),
+  eventRate: setting(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 100 }), {
+    env: 'EVENT_RATE',
+    expected: 'an integer from 0 to 1000000 (events a second; 0: no limit)',
+    description: 'Events one socket may send a second, on average; over it an event is refused with SG_RATE_LIMITED'
+  }),
+  eventBurst: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }), {
+    env: 'EVENT_BURST',
+    expected: 'an integer from 1 to 1000000 (events)',
+    description: 'Events one socket may send at once above EVENT_RATE (the token bucket\'s size)'
+  }),
+  eventRateLimits: setting(Type.String({ pattern: EVENT_LIMITS, default: '' }), {
+    env: 'EVENT_RATE_LIMITS',
+    expected: 'a comma-separated list of event=rate/burst like message:send=20/40,room:join=5/20 (rate: events a second)',
+    description: 'Tighter limits for single events, each on top of EVENT_RATE (an event must pass both)'
+  }),
+  eventRateMaxRefused: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
+    env: 'EVENT_RATE_MAX_REFUSED',
+    expected: 'an integer from 1 to 1000000 (events)',
+    description: 'A socket with this many events refused for its rate within 10 s is disconnected'
+  }),
+  eventRateCooldownMs: setting(ms(5000, 0), {
+    env: 'EVENT_RATE_COOLDOWN_MS',
+    expected: 'a non-negative integer (milliseconds)',
+    description: 'After a socket is disconnected for its event rate, new connections from its address are refused for this long (0: not at all), so reconnecting does not buy a fresh burst'
+  }),
+  ipMaxConnections: setting(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }), {
+    env: 'IP_MAX_CONNECTIONS',
+    expected: 'an integer from 1 to 10000000 (connections)',
+    description: 'Connections one client address may hold open on this node (the address as TRUST_PROXY says); more are refused with HTTP 403'
+  }),
+  ipHandshakeRate: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
+    env: 'IP_HANDSHAKE_RATE',
+    expected: 'an integer from 1 to 1000000 (handshakes a second)',
+    description: 'New connections one client address may open a second on this node, on average; more are refused with HTTP 403'
+  }),
+  ipHandshakeBurst: setting(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }), {
+    env: 'IP_HANDSHAKE_BURST',
+    expected: 'an integer from 1 to 10000000 (handshakes)',
+    description: 'New connections one client address may open at once above IP_HANDSHAKE_RATE (e.g. everyone behind one NAT reconnecting after a restart)'
+  }),
+  authMaxBytes: setting(Type.Integer({ minimum: 64, maximum: 1_000_000, default: 4096 }), {
+    env: 'AUTH_MAX_BYTES',
+    expected: 'an integer from 64 to 1000000 (bytes)',
+    description: 'Largest `auth` payload a namespace CONNECT may carry (as JSON); a larger one is refused with SG_AUTH_TOO_LARGE'
+  }),
+  partialMessageTimeoutMs: setting(ms(10_000, 100), {
+    env: 'PARTIAL_MESSAGE_TIMEOUT_MS',
+    expected: 'an integer from 100 (milliseconds)',
+    description: 'How long a client may take to finish a WebSocket message or an HTTP request (a polling POST) once it has started it; then it is cut off'
   }),
   // Admin UI (docs/admin-ui.md). Secure by default: with no hash, a password is generated at start.
   adminUi: setting(flag(true), {
@@ -256,6 +344,16 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 100 to 10000000 (entries)',
     description: 'Broadcasts kept in the Redis stream; connection state recovery cannot replay further back'
   }),
+  redisTimeoutMs: setting(ms(2000, 50), {
+    env: 'REDIS_TIMEOUT_MS',
+    expected: 'an integer from 50 (milliseconds)',
+    description: 'Longest wait for a Redis reply: beyond it Redis counts as down (hung or unreachable), local delivery stops waiting for it and message:send answers SG_UNAVAILABLE'
+  }),
+  readinessRequiresRedis: setting(flag(false), {
+    env: 'READINESS_REQUIRES_REDIS',
+    expected: 'true or false',
+    description: 'Readiness 503 while Redis is down; false: the node stays ready and reports degraded, as it still serves its own clients'
+  }),
   nodeId: setting(Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), {
     env: 'NODE_ID',
     expected: 'letters, digits and _ . : -, at most 64',
@@ -285,11 +383,14 @@ const settings = Object.entries(ConfigSchema.properties) as unknown as Array<[Co
 
 export const cliFlag = (env: string) => '--' + env.toLowerCase().replaceAll('_', '-')
 
+/** A union with a boolean member (`auto`, `true` or `false`): "true"/"false" are booleans there too. */
+const takesBoolean = (schema: TSchema): boolean => (schema.anyOf as TSchema[] | undefined)?.some((s) => s.type === 'boolean') === true
+
 /** Turns one env/CLI string into the type its schema asks for; leaves it a string when it cannot. */
 function fromString (schema: TSchema, raw: string): unknown {
   const s = raw.trim()
   if (schema.type === 'array') return s === '' ? [] : s.split(',').map((v) => v.trim())
-  if (schema.type === 'boolean') {
+  if (schema.type === 'boolean' || takesBoolean(schema)) {
     if (/^(true|1|yes|on)$/i.test(s)) return true
     if (/^(false|0|no|off)$/i.test(s)) return false
     return s
@@ -328,7 +429,7 @@ export function fromArgv (argv: readonly string[]): { input: ConfigInput, help: 
       const next = argv[i + 1]
       // `--host --port 1` means a forgotten value, not the host "--port".
       const missing = next === undefined || next.startsWith('--')
-      if (schema.type === 'boolean' && missing) value = 'true'
+      if ((schema.type === 'boolean' || takesBoolean(schema)) && missing) value = 'true'
       else if (missing) throw new ConfigError(`${schema.env} (${name}): missing value; expected ${schema.expected}`)
       else { value = next; i++ }
     }
@@ -365,6 +466,9 @@ function crossChecks (c: Config): string[] {
   }
   if (c.adminUi && c.namespaces.includes('/admin')) {
     out.push('NAMESPACES: "/admin" is the admin UI\'s namespace; expected other names, or ADMIN_UI=false')
+  }
+  for (const [event, { rate, burst }] of parseEventLimits(c.eventRateLimits)) {
+    if (rate < 1 || burst < 1) out.push(`EVENT_RATE_LIMITS: "${event}=${rate}/${burst}" is not valid; expected a rate and a burst of at least 1`)
   }
   for (const key of ['metricsLatencyBuckets', 'metricsConnectionBuckets', 'metricsRoomSizeBuckets'] as const) {
     const bounds = parseBuckets(c[key])

@@ -22,6 +22,15 @@ export const UnknownNamespace = createError('SG_UNKNOWN_NAMESPACE',
   'Namespace %s is not served; expected one of %s', 404)
 export const Unavailable = createError('SG_UNAVAILABLE', '%s', 503)
 export const Internal = createError('SG_INTERNAL', 'Internal server error', 500)
+/** A browser page from an origin CORS_ORIGINS does not allow opened (or polled, or upgraded) a connection. */
+export const OriginForbidden = createError('SG_ORIGIN_FORBIDDEN', '%s', 403)
+/** Too many scrapes of /metrics wait for the next render (METRICS_SCRAPE_QUEUE_MAX). */
+export const MetricsBusy = createError('SG_METRICS_BUSY',
+  'Too many scrapes of /metrics are waiting for the next render; retry after a second (METRICS_SCRAPE_QUEUE_MAX)', 429)
+/** Publish API `data` nested deeper than PUBLISH_DATA_MAX_DEPTH. */
+export const PayloadTooDeep = createError('SG_PAYLOAD_TOO_DEEP', '%s', 400)
+/** Publish API `data` larger than PUBLISH_DATA_MAX_BYTES as JSON. */
+export const PayloadTooLarge = createError('SG_PAYLOAD_TOO_LARGE', '%s', 400)
 
 /**
  * Codes carried by socket acks (`{ ok: false, error: { code, message } }`) and by
@@ -46,6 +55,12 @@ export const SocketErrorCode = {
   NotInRoom: 'SG_NOT_IN_ROOM',
   /** ack: the socket is in MAX_ROOMS_PER_SOCKET rooms already. */
   TooManyRooms: 'SG_TOO_MANY_ROOMS',
+  /** ack: the socket sent more events than EVENT_RATE/EVENT_BURST (or EVENT_RATE_LIMITS) allow; the message says when to retry. */
+  RateLimited: 'SG_RATE_LIMITED',
+  /** connect_error: the CONNECT's `auth` payload is larger than AUTH_MAX_BYTES. */
+  AuthTooLarge: 'SG_AUTH_TOO_LARGE',
+  /** ack (`retryable: true`): the cluster cannot take the broadcast now (Redis down or not answering); retry. The HTTP API's 503 has the same code. */
+  Unavailable: 'SG_UNAVAILABLE',
   /** connect_error on /admin: wrong user name or password (message "invalid credentials", which the UI shows as such). */
   AdminLoginRefused: 'SG_ADMIN_LOGIN_REFUSED',
   /** connect_error on /admin: too many wrong logins from this address, or too many checks at once; the message says when to retry. */
@@ -56,11 +71,11 @@ export const SocketErrorCode = {
 export type SocketErrorCode = typeof SocketErrorCode[keyof typeof SocketErrorCode]
 
 /** Every code above, HTTP and socket; what docs/errors.md must list. */
-export const ALL_ERROR_CODES: readonly string[] = [
+export const ALL_ERROR_CODES: readonly string[] = [...new Set([
   'SG_CONFIG_INVALID',
-  ...[BadRequest, Unauthorized, ApiDisabled, NotFound, UnknownNamespace, Unavailable, Internal].map((E) => new E().code),
+  ...[BadRequest, Unauthorized, ApiDisabled, NotFound, UnknownNamespace, Unavailable, Internal, PayloadTooDeep, PayloadTooLarge, OriginForbidden, MetricsBusy].map((E) => new E().code),
   ...Object.values(SocketErrorCode)
-]
+])]
 
 /** An Error whose `data` reaches the client in `connect_error` (Socket.IO sends `err.data`). */
 export class HandshakeError extends Error {

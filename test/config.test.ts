@@ -31,7 +31,7 @@ t.test('with no settings every default applies and the result is frozen', async 
     logLevel: 'info',
     corsOrigins: [],
     transports: ['polling', 'websocket'],
-    connectionRecovery: false,
+    connectionRecovery: 'auto',
     namespaces: [],
     defaultRoom: 'chat-general',
     authMode: 'none'
@@ -64,6 +64,13 @@ t.test('env values are parsed into the types the schema asks for', async (t) => 
   })
 })
 
+t.test('CONNECTION_RECOVERY takes auto as well as the boolean spellings', async (t) => {
+  t.equal(resolveConfig(fromEnv({ CONNECTION_RECOVERY: 'auto' })).connectionRecovery, 'auto')
+  t.equal(resolveConfig(fromEnv({ CONNECTION_RECOVERY: 'off' })).connectionRecovery, false)
+  t.equal(resolveConfig(fromArgv(['--connection-recovery']).input).connectionRecovery, true)
+  t.equal(resolveConfig(fromArgv(['--connection-recovery', 'false']).input).connectionRecovery, false)
+})
+
 // Each bad value: [env, the line the operator must see].
 const badValues: Array<[Record<string, string>, RegExp]> = [
   [{ PORT: 'abc' }, /^PORT: "abc" is not valid; expected an integer from 0 to 65535$/],
@@ -73,7 +80,7 @@ const badValues: Array<[Record<string, string>, RegExp]> = [
   [{ CORS_ORIGINS: 'not-a-url' }, /^CORS_ORIGINS: "not-a-url" is not valid; expected a comma-separated list of origins/],
   [{ NAMESPACES: 'chat' }, /^NAMESPACES: "chat" is not valid; expected a comma-separated list of namespace names like \/chat,\/support$/],
   [{ HOST: 'not a host' }, /^HOST: "not a host" is not valid; expected a host name or IP address$/],
-  [{ CONNECTION_RECOVERY: 'maybe' }, /^CONNECTION_RECOVERY: "maybe" is not valid; expected true or false$/],
+  [{ CONNECTION_RECOVERY: 'maybe' }, /^CONNECTION_RECOVERY: "maybe" is not valid; expected auto, true or false$/],
   [{ AUTH_MODE: 'jwt' }, /^AUTH_MODE: "jwt" needs JWT_SECRET \(HS256\) or JWT_PUBLIC_KEY \(RS256\/ES256\); neither is set$/],
   [{ AUTH_MODE: 'ldap' }, /^AUTH_MODE: "ldap" is not valid; expected none or jwt$/],
   [{ DRAIN_WINDOW_MS: '30000', SHUTDOWN_TIMEOUT_MS: '30000' },

@@ -68,6 +68,28 @@ t.test('a failing dependency check makes readiness 503 degraded and names the ch
   t.same(up.json(), { status: 'ready', checks: { config: { ok: true, status: 'loaded' }, redis: { ok: true, status: 'PONG' } } })
 })
 
+t.test('an optional check that fails keeps the node ready and says degraded; a required one makes it 503', async (t) => {
+  const gw = await startGateway(t)
+  let up = false
+  gw.app.lifecycle.addCheck('redis', () => {
+    if (!up) throw new Error('redis unreachable')
+    return 'connected'
+  }, { required: false })
+  const degraded = await gw.app.inject({ url: '/readyz' })
+  t.equal(degraded.statusCode, 200, 'still ready: it serves without that dependency')
+  t.same(degraded.json(), { status: 'degraded', checks: { redis: { ok: false, status: 'redis unreachable' } } })
+
+  gw.app.lifecycle.addCheck('redis', () => { throw new Error('redis unreachable') }, { required: true })
+  const required = await gw.app.inject({ url: '/readyz' })
+  t.equal(required.statusCode, 503, 'the same failure, required: not ready')
+  t.equal(required.json().status, 'degraded')
+
+  gw.app.lifecycle.addCheck('redis', () => 'connected', { required: false })
+  up = true
+  const back = await gw.app.inject({ url: '/readyz' })
+  t.same([back.statusCode, back.json().status], [200, 'ready'])
+})
+
 t.test('a check that throws synchronously is reported, not raised', async (t) => {
   const gw = await startGateway(t)
   gw.app.lifecycle.addCheck('broken', () => { throw new TypeError('x is not a function') })

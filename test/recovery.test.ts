@@ -120,7 +120,7 @@ t.test('a recovered client that had left the default room is not put back in it'
 })
 
 t.test('with CONNECTION_RECOVERY off, a reconnected client starts afresh', async (t) => {
-  const gw = await startGateway(t)
+  const gw = await startGateway(t, { connectionRecovery: false })
   const { away } = await twoInRoom(t, gw, 'websocket')
   const idBefore = away.id
   await dropTransport(gw, away)

@@ -60,7 +60,8 @@ ${own.map((s) => optionsHelp(s.options)).join('\n')}
 Examples:
   socketgate loadtest http://localhost:3000 --clients 200 --rate 2 --duration 60 --report load.html
   socketgate loadtest http://localhost:3000 --scenario publish --api-key "$PUBLISH_API_KEY" --rate 50
-  socketgate loadtest http://localhost:4000 --scenario echo --clients 50 --rate 20 --json`
+  socketgate loadtest http://localhost:4000 --scenario echo --clients 50 --rate 20 --json
+  socketgate loadtest http://localhost:3000 --scenario delivery --api-key "$PUBLISH_API_KEY" --clients 300 --cut-every 10 --cut half-open`
 }
 
 export interface LoadtestArgs {

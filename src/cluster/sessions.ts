@@ -4,39 +4,30 @@
 // So the session is mirrored to Redis while the socket lives: written after it joins or leaves
 // rooms, its expiry renewed in one pipeline every half-lifetime, and deleted when the socket
 // leaves for a reason that cannot be recovered. The key layout and encoding are the adapter's
-// own, so its restoreSession reads them unchanged.
+// own. A mirrored session says `live: true` (a resume takes it over, see src/recovery/resume.ts)
+// and names the adapter that wrote it: a node deletes a session only while it still holds its own
+// copy, never one another node wrote after resuming it there.
 import { encode } from '@msgpack/msgpack'
 import type { FastifyBaseLogger } from 'fastify'
+// The adapter's members this file wraps are its internals (src/internals/redis-streams-adapter.ts).
+import type { SessionAdapter, SessionToPersist } from '../internals/redis-streams-adapter.js'
 import type { RedisClient } from './redis.js'
 
-interface LiveSocket { id: string, pid?: string, rooms: Set<string>, data: unknown }
-interface SessionToPersist { sid: string, pid: string, rooms: string[], data: unknown }
 
-/** The members of the adapter this file wraps. */
-export interface SessionAdapter {
-  nsp: {
-    name: string
-    sockets: Map<string, LiveSocket>
-    server: { opts: { connectionStateRecovery?: { maxDisconnectionDuration?: number } } }
-  }
-  addAll: (id: string, rooms: Set<string>) => Promise<void> | void
-  del: (id: string, room: string) => Promise<void> | void
-  delAll: (id: string) => void
-  persistSession: (session: SessionToPersist) => void
-  close: () => Promise<void> | void
-}
+/** DEL the key only if it still holds ARGV[1]. */
+const DELETE_IF_UNCHANGED = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 export function mirrorSessions (adapter: SessionAdapter, client: RedisClient, keyPrefix: string, log: FastifyBaseLogger): void {
-  const recovery = adapter.nsp.server.opts.connectionStateRecovery
+  const recovery = adapter.nsp.server._opts.connectionStateRecovery
   if (!recovery) return
   const ttl = recovery.maxDisconnectionDuration ?? 120_000
   const key = (pid: string) => keyPrefix + pid
-  const save = (session: SessionToPersist): Promise<unknown> =>
-    client.set(key(session.pid), Buffer.from(encode(session)).toString('base64'), { PX: ttl })
+  const encoded = (session: SessionToPersist): string => Buffer.from(encode(session)).toString('base64')
+  const save = (pid: string, value: string): Promise<unknown> => client.set(key(pid), value, { PX: ttl })
   const failed = (err: unknown) => log.debug({ err, nsp: adapter.nsp.name }, 'session not mirrored to redis')
 
-  /** Socket id → pid, for the sockets whose session is in Redis. */
-  const pids = new Map<string, string>()
+  /** Socket id → pid and the value last written, for the sockets whose session is in Redis. */
+  const pids = new Map<string, { pid: string, value: string }>()
   const persisted = new Set<string>()
   const dirty = new Set<string>()
   let flushing: NodeJS.Immediate | undefined
@@ -46,8 +37,9 @@ export function mirrorSessions (adapter: SessionAdapter, client: RedisClient, ke
     for (const id of dirty) {
       const socket = adapter.nsp.sockets.get(id)
       if (socket?.pid === undefined) continue
-      pids.set(id, socket.pid)
-      save({ sid: id, pid: socket.pid, rooms: [...socket.rooms], data: socket.data }).catch(failed)
+      const value = encoded({ sid: id, pid: socket.pid, rooms: [...socket.rooms], data: socket.data, live: true, by: adapter.uid })
+      pids.set(id, { pid: socket.pid, value })
+      save(socket.pid, value).catch(failed)
     }
     dirty.clear()
   }
@@ -69,20 +61,22 @@ export function mirrorSessions (adapter: SessionAdapter, client: RedisClient, ke
   adapter.persistSession = (session) => {
     persisted.add(session.sid)
     // The library's version leaves the SET's rejection unhandled, which ends a Node process.
-    save(session).catch((err: unknown) => log.warn({ err, nsp: adapter.nsp.name }, 'session not saved for connection state recovery'))
+    save(session.pid, encoded(session)).catch((err: unknown) => log.warn({ err, nsp: adapter.nsp.name }, 'session not saved for connection state recovery'))
   }
   adapter.delAll = (id) => {
     dirty.delete(id)
-    const pid = pids.get(id)
+    const mirrored = pids.get(id)
     pids.delete(id)
-    if (pid !== undefined && !persisted.delete(id)) client.del(key(pid)).catch(failed)
+    if (mirrored !== undefined && !persisted.delete(id)) {
+      client.eval(DELETE_IF_UNCHANGED, { keys: [key(mirrored.pid)], arguments: [mirrored.value] }).catch(failed)
+    }
     delAll.call(adapter, id)
   }
 
   const renew = setInterval(() => {
     if (pids.size === 0 || !client.isReady) return
     const batch = client.multi()
-    for (const pid of pids.values()) batch.pExpire(key(pid), ttl)
+    for (const { pid } of pids.values()) batch.pExpire(key(pid), ttl)
     batch.exec().catch(failed)
   }, Math.max(1000, Math.floor(ttl / 2))).unref()
   adapter.close = () => {

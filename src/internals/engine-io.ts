@@ -73,3 +73,6 @@ export function closePollingNow (transport: object): void {
   const close = (transport as { shouldClose?: unknown }).shouldClose
   if (typeof close === 'function') (close as () => void).call(transport)
 }
+
+/** A connection's session id: engine.io's documented `socket.id`, which its typings mark private. */
+export const connectionId = (conn: object): string => (conn as { id?: string }).id ?? ''

@@ -36,7 +36,7 @@ export function versionOf (name: UpstreamPackage): string {
 
 /** One private internal that is not where this gateway expects it. */
 export interface ShapeProblem {
-  package: UpstreamPackage | '@socket.io/admin-ui'
+  package: UpstreamPackage | '@socket.io/admin-ui' | '@socket.io/redis-streams-adapter'
   version: string
   /** What is missing, in the package's terms. */
   missing: string

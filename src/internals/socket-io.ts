@@ -73,3 +73,32 @@ export function observeClientEvents (socket: Socket, shapes: Pick<SocketIoShapes
     dispatch.call(this, args)
   }
 }
+
+type AnyFn = (...args: unknown[]) => unknown
+
+/**
+ * Replaces `socket.emit` on the instance by `wrap(original)` (call it with `.call(socket, …)`).
+ * `emit` is public; that with connection state recovery on it goes through the adapter's
+ * `broadcast` (to stamp an offset) is not, which is why the counters flag their own emits.
+ */
+export function wrapEmit (socket: Socket, wrap: (emit: AnyFn) => (ev: unknown, ...args: unknown[]) => boolean): void {
+  const s = socket as unknown as { emit: AnyFn }
+  s.emit = wrap(s.emit)
+}
+
+/**
+ * Like `observeClientEvents`, but `gate` decides: an event it answers false for goes no further
+ * (no middleware, no listener). The event rate limit refuses through it (src/limits/events.ts),
+ * so a refused event costs no middleware run and no tick.
+ */
+export function gateClientEvents (socket: Socket, shapes: Pick<SocketIoShapes, 'dispatch'>, gate: (args: unknown[]) => boolean): void {
+  if (!shapes.dispatch) {
+    socket.use((args, next) => { if (gate(args)) next() })
+    return
+  }
+  const s = socket as unknown as { dispatch: (args: unknown[]) => void }
+  const dispatch = s.dispatch
+  s.dispatch = function (args) {
+    if (gate(args)) dispatch.call(this, args)
+  }
+}

@@ -36,7 +36,6 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     handshakeErrors: counter('engine_handshake_errors_total', 'engine.io requests refused before any socket existed, by engine.io error', ['reason']),
     upgrades: counter('engine_upgrades_total', 'engine.io connections that upgraded their transport, by the new transport', ['transport']),
     connectionDuration: histogram('engine_connection_duration_seconds', 'Lifetime of closed engine.io connections', [], buckets.connection),
-    recoveries: counter('connection_recoveries_total', 'Reconnections that asked for connection state recovery, by outcome (recovered, not_recovered)', ['namespace', 'outcome']),
     // Latency
     heartbeat: latency('heartbeat_rtt_seconds', 'engine.io heartbeat round trip: ping sent by the server to pong received, per connection'),
     ackRtt: latency('server_ack_rtt_seconds', 'Server-to-client events with an ack (emitWithAck, timeout().emit): emit to ack received', ['namespace']),
@@ -65,6 +64,7 @@ export function createCatalog (registry: Registry, prefix: string, buckets: Buck
     eventErrors: counter('event_errors_total', 'Client events whose ack answered { ok: false }, by event name (the error ratio of each event)', ['namespace', 'event']),
     limitsExceeded: counter('limits_exceeded_total', 'Requests, connections or events refused or cut off by a limit, by limit', ['limit']),
     // Process
+    unhandledRejections: counter('unhandled_rejections_total', 'Promise rejections no code handled (each one a bug): the socketgate process logs and counts them and keeps serving'),
     http: latency('http_request_duration_seconds', 'HTTP requests served by Fastify, by route pattern', ['method', 'route', 'status_code'])
   }
 }

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client'
 import { namespacesOf } from '../internals/socket-io.js'
 import type { Server } from 'socket.io'
 import type { Connections } from '../realtime/connections.js'
-import { createCatalog, LIMITS, type Catalog } from './catalog.js'
+import { createCatalog, LIMITS, type Catalog, type Limit } from './catalog.js'
 import { EngineInstrumentation } from './engine.js'
 import { registerGauges } from './gauges.js'
 import { NamespaceState, NamespaceStates, type DeclaredEvents } from './namespaces.js'
@@ -50,6 +50,10 @@ export interface MetricsApi {
   published: (namespace: string, elapsedMs: number) => void
   /** A client event refused before any handler (rate limiter, …), by a short fixed reason. */
   refused: (namespace: string, reason: string) => void
+  /** A request, connection or event refused or cut off by one of the gateway's limits. */
+  limitExceeded: (limit: Limit) => void
+  /** The process edge (socketgate serve) caught a promise rejection nobody handled. */
+  unhandledRejection: () => void
   /** A client event refused with an error code but no ack to carry it (counted as an { ok: false } ack is). */
   rejected: (namespace: string, event: string, code: string) => void
 }
@@ -75,6 +79,7 @@ export class GatewayMetrics implements MetricsApi {
     for (const nsp of namespacesOf(io).values()) namespace(nsp)
     io.on('new_namespace', namespace)
     for (const limit of LIMITS) this.#catalog.limitsExceeded.series(limit)
+    this.#catalog.unhandledRejections.series()
     registerGauges(this.registry, opts.prefix, io, this.#states, engine)
     processMetrics(this.registry, opts.prefix)
   }
@@ -97,6 +102,14 @@ export class GatewayMetrics implements MetricsApi {
 
   refused (namespace: string, reason: string): void {
     this.#states.named(namespace)?.refused(reason).inc()
+  }
+
+  unhandledRejection (): void {
+    this.#catalog.unhandledRejections.series().value++
+  }
+
+  limitExceeded (limit: Limit): void {
+    this.#catalog.limitsExceeded.series(limit).value++
   }
 
   rejected (namespace: string, event: string, code: string): void {

@@ -124,7 +124,6 @@ export class NamespaceState {
     for (const reason of [...DISCONNECT_REASONS, 'other']) this.disconnect(reason)
     for (const reason of ACK_CODES) this.refused(reason)
     for (const reason of CONNECT_ERROR_REASONS) catalog.connectErrors.series(label, reason)
-    for (const outcome of ['recovered', 'not_recovered']) catalog.recoveries.series(label, outcome)
   }
 
   disconnect (reason: string): CounterSeries {

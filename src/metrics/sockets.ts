@@ -6,6 +6,7 @@
 import type { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
+import { wrapEmit } from '../internals/socket-io.js'
 import { tapLocalDeliveries, type Packet } from '../internals/socket-io-adapter-delivery.js'
 import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
@@ -84,14 +85,9 @@ export class SocketInstrumentation {
 
   #socket (state: NamespaceState, socket: Socket): void {
     state.connects.value++
-    if (socket.recovered) state.catalog.recoveries.series(state.label, 'recovered').value++
-    else if (typeof (socket.handshake.auth as { pid?: unknown } | undefined)?.pid === 'string') {
-      state.catalog.recoveries.series(state.label, 'not_recovered').value++
-    }
     socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
 
-    const emit = socket.emit as unknown as AnyFn
-    const direct = (ev: unknown, ...args: unknown[]): boolean => {
+    wrapEmit(socket, (emit) => (ev, ...args) => {
       const last = args.length - 1
       if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
       this.#directEmit = true
@@ -102,8 +98,7 @@ export class SocketInstrumentation {
       }
       state.events.slot(ev).sent()
       return true
-    }
-    ;(socket as unknown as { emit: typeof direct }).emit = direct
+    })
   }
 
   #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {

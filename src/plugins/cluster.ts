@@ -8,10 +8,15 @@ import type { ServerOptions } from 'socket.io'
 import type { Config } from '../config.js'
 import { clusterAdapter, ClusterTraffic } from '../cluster/adapter.js'
 import { RedisAdminStore } from '../cluster/admin-store.js'
+import { Handoffs } from '../cluster/handoff.js'
+import { RedisHealth } from '../cluster/health.js'
 import { Membership } from '../cluster/membership.js'
 import { registerClusterMetrics } from '../cluster/metrics.js'
+import { AdapterErrors } from '../cluster/guard.js'
 import { createRedis } from '../cluster/redis.js'
-import type { AdminSessionStore } from './admin-ui.js'
+import { StreamStats } from '../cluster/stream-stats.js'
+import { parseBuckets } from '../config.js'
+import { ADMIN_NAMESPACE, type AdminSessionStore } from './admin-ui.js'
 
 export interface Cluster {
   /** True when REDIS_URL is set. */
@@ -19,8 +24,14 @@ export interface Cluster {
   nodeId: string
   /** Options for the Socket.IO server: the adapter when clustered, nothing otherwise. */
   socketio: Partial<ServerOptions>
-  /** Can this node reach the other nodes now? Always true for a single node. */
+  /** Can this node reach the other nodes now (Redis connected and answering within REDIS_TIMEOUT_MS)? Always true for a single node. */
   connected: () => boolean
+  /**
+   * Runs `emit` (one or more broadcasts) and resolves once each was handed to the cluster
+   * (Redis accepted it); rejects with a HandoffError when one was not. A single node resolves
+   * at once.
+   */
+  handoff: (emit: () => void) => Promise<void>
   /** Node ids in the cluster as this node sees them, itself included. */
   nodes: () => string[]
   /** For the admin UI: login sessions shared by every node; undefined for a single node. */
@@ -39,13 +50,19 @@ const STARTUP_WAIT_MS = 3000
 export default fp<{ config: Config }>(async (app, { config }) => {
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`
   if (config.redisUrl === undefined) {
-    app.decorate('cluster', { enabled: false, nodeId, socketio: {}, connected: () => true, nodes: () => [nodeId], adminStore: undefined } satisfies Cluster)
+    const handoff = async (emit: () => void): Promise<void> => { emit() }
+    app.decorate('cluster', { enabled: false, nodeId, socketio: {}, connected: () => true, handoff, nodes: () => [nodeId], adminStore: undefined } satisfies Cluster)
     return
   }
   const log = app.log.child({ nodeId })
   const prefix = config.redisKeyPrefix
   const { client, copies } = createRedis({ url: config.redisUrl, log })
   const traffic = new ClusterTraffic()
+  const adapterErrors = new AdapterErrors(log)
+  const health = new RedisHealth({
+    client, timeoutMs: config.redisTimeoutMs, log, prefix: config.metricsPrefix, buckets: parseBuckets(config.metricsLatencyBuckets)
+  })
+  const handoffs = new Handoffs()
   const membership = new Membership({
     client, key: `${prefix}:nodes`, nodeId, heartbeatMs: config.clusterHeartbeatMs, timeoutMs: config.clusterNodeTimeoutMs, log
   })
@@ -54,10 +71,11 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     nodeId,
     socketio: {
       adapter: clusterAdapter({
-        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, log
+        client, prefix, streamMaxLen: config.redisStreamMaxLen, traffic, errors: adapterErrors, uncounted: new Set([ADMIN_NAMESPACE]), health, handoffs, log
       }) as unknown as ServerOptions['adapter']
     },
-    connected: () => client.isReady,
+    connected: () => health.up(),
+    handoff: (emit) => handoffs.watch(emit),
     nodes: () => membership.nodes(),
     adminStore: new RedisAdminStore(client, `${prefix}:admin-session:`, log)
   }
@@ -71,24 +89,37 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   clearTimeout(waited)
   membership.start()
 
+  // Optional by default: a Redis blip would otherwise take every node out of the load balancer
+  // at once, though each still serves its own clients (docs/scale-out.md, "Readiness").
   app.lifecycle.addCheck('redis', () => {
-    if (!client.isReady) throw new Error('redis unreachable: this node serves its local clients only')
+    const problem = health.problem()
+    if (problem !== undefined) throw new Error(problem)
     return `connected; ${membership.nodes().length} node(s) in the cluster`
-  })
+  }, { required: config.readinessRequiresRedis })
 
   app.addHook('onReady', async () => {
     // The metrics plugin registers after Socket.IO (it observes the namespaces); its registry
     // exists by now.
     const registry = app.metrics?.registry
-    if (registry) registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => client.isReady, nodes: cluster.nodes, traffic, expectedNodes: config.clusterExpectedNodes })
+    if (!registry) return
+    const stream = new StreamStats(client, `${prefix}:stream`, health)
+    registerClusterMetrics(registry, config.metricsPrefix, { redisUp: () => health.up(), nodes: cluster.nodes, traffic, adapterErrors, health, stream, expectedNodes: config.clusterExpectedNodes })
   })
 
   // Runs after socket-io's onClose (reverse registration order): the adapters are closed first.
   app.addHook('onClose', async () => {
-    await membership.stop()
+    health.stop()
+    // Bounded: a frozen Redis would never answer the ZREM that leaves the cluster view.
+    await health.track('ZREM', membership.stop(), { timed: false }).catch(() => {})
     // The copies may sit in a blocking XREAD or wait in their offline queue: end them now.
     for (const copy of copies) if (copy.isOpen) copy.destroy()
-    if (client.isReady) await client.close().catch(() => client.destroy())
-    else if (client.isOpen) client.destroy()
+    // close() waits for every pending reply, which a frozen Redis never sends.
+    if (health.up()) {
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<void>((resolve) => { timer = setTimeout(resolve, config.redisTimeoutMs) })
+      await Promise.race([client.close().catch(() => {}), late])
+      clearTimeout(timer)
+    }
+    if (client.isOpen) client.destroy()
   })
 }, { fastify: '5.x', name: 'cluster', dependencies: ['lifecycle'] })

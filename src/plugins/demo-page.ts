@@ -50,7 +50,7 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   const demoConfig: DemoConfig = {
     authMode: config.authMode,
     defaultRoom: config.defaultRoom,
-    recovery: config.connectionRecovery,
+    recovery: config.connectionRecovery !== false,
     messageMaxLength: config.messageMaxLength
   }
   app.get('/demo/config.json', { config: { asset: true } }, async () => demoConfig)

@@ -7,8 +7,11 @@ export default fp(async (app) => {
   app.get('/healthz', { logLevel: 'warn', config: { whileStopping: true } }, async () => ({ status: 'ok' }))
 
   // Readiness: send traffic here? No while starting, draining, or a required dependency is down.
+  // A dependency the node can serve without (Redis, unless READINESS_REQUIRES_REDIS) makes it
+  // "degraded" but still ready (200): one Redis blip must not empty the whole cluster.
   app.get('/readyz', { logLevel: 'warn', config: { whileStopping: true } }, async (_req, reply) => {
-    const { ready, state, checks } = await app.lifecycle.readiness()
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : state === 'ready' ? 'degraded' : state, checks })
+    const { ready, degraded, state, checks } = await app.lifecycle.readiness()
+    const status = state !== 'ready' ? state : degraded ? 'degraded' : 'ready'
+    return reply.code(ready ? 200 : 503).send({ status, checks })
   })
 }, { fastify: '5.x', name: 'health', dependencies: ['lifecycle'] })

@@ -13,6 +13,8 @@ export type ReadinessCheck = () => Promise<string> | string
 export class Lifecycle {
   state: LifecycleState = 'starting'
   readonly checks = new Map<string, ReadinessCheck>()
+  /** Checks whose failure leaves the node ready (reported as degraded): see addCheck. */
+  readonly #optional = new Set<string>()
   readonly #closing = new AbortController()
 
   constructor () {
@@ -36,12 +38,18 @@ export class Lifecycle {
     return this.state === 'ready'
   }
 
-  addCheck (name: string, check: ReadinessCheck): void {
+  /**
+   * `required: false`: a failure shows in the checks and the status (degraded) but keeps the
+   * node ready, for a dependency the node can serve without (Redis: its own clients).
+   */
+  addCheck (name: string, check: ReadinessCheck, { required = true }: { required?: boolean } = {}): void {
     this.checks.set(name, check)
+    if (required) this.#optional.delete(name)
+    else this.#optional.add(name)
   }
 
   /** Runs every check (each bounded by `timeoutMs`); ready when the state is and all pass. */
-  async readiness (timeoutMs = 1000): Promise<{ ready: boolean, state: LifecycleState, checks: Record<string, { ok: boolean, status: string }> }> {
+  async readiness (timeoutMs = 1000): Promise<{ ready: boolean, degraded: boolean, state: LifecycleState, checks: Record<string, { ok: boolean, status: string }> }> {
     const checks: Record<string, { ok: boolean, status: string }> = {}
     await Promise.all([...this.checks].map(async ([name, check]) => {
       let timer: NodeJS.Timeout | undefined
@@ -57,8 +65,9 @@ export class Lifecycle {
         clearTimeout(timer)
       }
     }))
-    const ready = this.state === 'ready' && Object.values(checks).every((c) => c.ok)
-    return { ready, state: this.state, checks }
+    const failed = Object.keys(checks).filter((name) => !checks[name]!.ok)
+    const ready = this.state === 'ready' && failed.every((name) => this.#optional.has(name))
+    return { ready, degraded: failed.length > 0, state: this.state, checks }
   }
 }
 

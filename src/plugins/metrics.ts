@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import type { Registry } from 'prom-client'
 import { parseBuckets, type Config } from '../config.js'
-import { NotFound } from '../errors.js'
+import { MetricsBusy, NotFound } from '../errors.js'
 import { GatewayMetrics, type EngineTotals, type MetricsApi } from '../metrics/index.js'
 import { wantsOpenMetrics } from '../metrics/render.js'
+import { ScrapeGate } from '../metrics/scrape-gate.js'
 import { ADMIN_NAMESPACE } from './admin-ui.js'
 
 export interface AppMetrics extends MetricsApi {
@@ -28,7 +29,7 @@ declare module 'fastify' {
 /** The publish route, whose requests are also counted by status (publish_requests_total). */
 const PUBLISH_ROUTE = '/api/v1/publish'
 
-const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, rejected: () => {} }
+const disabled: AppMetrics = { registry: undefined, address: () => undefined, engineTotals: () => undefined, published: () => {}, refused: () => {}, limitExceeded: () => {}, unhandledRejection: () => {}, rejected: () => {} }
 
 /** The chat protocol's events (src/realtime/events.ts): always labelled, at 0 from start-up. */
 const CHAT_EVENTS = ['room:join', 'room:leave', 'message:send']
@@ -38,7 +39,14 @@ function declaredEvents (config: Config) {
   return { received: [...CHAT_EVENTS, ...own], acked: CHAT_EVENTS, sent: [...sent, ...own] }
 }
 
-function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => void): HttpServer {
+type Rendered = { body: Buffer, contentType: string }
+/** One gate per format; undefined when the scrape is refused (too many waiting). */
+type Scrape = (accept: string | undefined) => Promise<Rendered> | undefined
+
+const busy = new MetricsBusy()
+const TOO_MANY = JSON.stringify({ ok: false, error: { code: busy.code, message: busy.message } })
+
+function separateListener (scrape: Scrape, onError: (err: unknown) => void): HttpServer {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -47,7 +55,13 @@ function separateListener (metrics: GatewayMetrics, onError: (err: unknown) => v
       res.end(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }))
       return
     }
-    metrics.render(wantsOpenMetrics(req.headers.accept)).then(({ body, contentType }) => {
+    const rendered = scrape(req.headers.accept)
+    if (!rendered) {
+      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' })
+      res.end(TOO_MANY)
+      return
+    }
+    rendered.then(({ body, contentType }) => {
       res.writeHead(200, { 'content-type': contentType })
       res.end(body)
     }, (err: unknown) => {
@@ -75,6 +89,22 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     declaredEvents: declaredEvents(config)
   })
 
+  // Renders spaced and shared (src/metrics/scrape-gate.ts): a scrape flood costs a bounded CPU.
+  // Encoded once per render: the scrapes sharing it send the same bytes.
+  const render = async (openMetrics: boolean): Promise<Rendered> => {
+    const { body, contentType } = await metrics.render(openMetrics)
+    return { body: Buffer.from(body), contentType }
+  }
+  const gate = (openMetrics: boolean) => new ScrapeGate(() => render(openMetrics), {
+    intervalMs: config.metricsRenderIntervalMs, maxWaiting: config.metricsScrapeQueueMax
+  })
+  const gates = { text: gate(false), open: gate(true) }
+  const scrape: Scrape = (accept) => {
+    const rendered = (wantsOpenMetrics(accept) ? gates.open : gates.text).scrape()
+    if (!rendered) metrics.limitExceeded('metrics_scrape')
+    return rendered
+  }
+
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)'
     metrics.http(req.method, route, reply.statusCode, reply.elapsedTime / 1000)
@@ -84,12 +114,14 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   let listener: HttpServer | undefined
   if (config.metricsPort === undefined) {
     app.get('/metrics', { logLevel: 'warn' }, async (req, reply) => {
-      const { body, contentType } = await metrics.render(wantsOpenMetrics(req.headers.accept))
+      const rendered = scrape(req.headers.accept)
+      if (!rendered) return reply.code(429).header('retry-after', '1').type('application/json; charset=utf-8').send(TOO_MANY)
+      const { body, contentType } = await rendered
       return reply.type(contentType).send(body)
     })
   } else {
     const port = config.metricsPort
-    listener = separateListener(metrics, (err) => app.log.error({ err }, 'rendering metrics failed'))
+    listener = separateListener(scrape, (err) => app.log.error({ err }, 'rendering metrics failed'))
     // onReady, not onListen: a port already in use then fails the gateway's start.
     app.addHook('onReady', async () => {
       await new Promise<void>((resolve, reject) => {
@@ -113,6 +145,8 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     engineTotals: () => metrics.engineTotals(),
     published: (namespace: string, elapsedMs: number) => metrics.published(namespace, elapsedMs),
     refused: (namespace: string, reason: string) => metrics.refused(namespace, reason),
+    limitExceeded: (limit) => metrics.limitExceeded(limit),
+    unhandledRejection: () => metrics.unhandledRejection(),
     rejected: (namespace: string, event: string, code: string) => metrics.rejected(namespace, event, code)
   } satisfies AppMetrics)
 }, { fastify: '5.x', name: 'metrics', dependencies: ['socket-io'] })

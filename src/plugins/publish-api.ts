@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Namespace } from 'socket.io'
 import type { Config } from '../config.js'
 import { clusterRooms, localRooms } from '../cluster/rooms.js'
-import { ApiDisabled, BadRequest, Unauthorized, Unavailable, UnknownNamespace } from '../errors.js'
+import { ApiDisabled, BadRequest, PayloadTooDeep, PayloadTooLarge, Unauthorized, Unavailable, UnknownNamespace } from '../errors.js'
+import { dataProblem, describeDataProblem } from '../realtime/data-limits.js'
 import { roomNameProblem } from '../realtime/rooms.js'
 
 /** Event names Socket.IO keeps for itself: emitting one throws, so they are refused up front. */
@@ -94,6 +95,7 @@ function bearerCheck (key: string | undefined) {
 
 async function routes (app: FastifyInstance, { config }: { config: Config }) {
   const served = ['/', ...config.namespaces]
+  const dataLimits = { maxDepth: config.publishDataMaxDepth, maxBytes: config.publishDataMaxBytes }
   const namespaceOf = (name = '/') => {
     if (!served.includes(name)) throw new UnknownNamespace(name, served.join(', '))
     return app.io.of(name)
@@ -126,12 +128,24 @@ async function routes (app: FastifyInstance, { config }: { config: Config }) {
     }
     const problem = room === undefined ? undefined : roomNameProblem(room)
     if (problem) throw new BadRequest(`body/${problem}`)
+    const tooMuch = dataProblem(data, dataLimits)
+    if (tooMuch) {
+      app.metrics.limitExceeded('publish_data')
+      const message = describeDataProblem('body/data', tooMuch)
+      throw tooMuch.rule === 'depth' ? new PayloadTooDeep(message) : new PayloadTooLarge(message)
+    }
     const nsp = namespaceOf(req.body.namespace)
     reachable(reply)
     const recipients = room === undefined ? nsp.sockets.size : nsp.adapter.rooms.get(room)?.size ?? 0
     const target = (room === undefined ? nsp : nsp.to(room)) as unknown as Emitter
-    if (data === undefined) target.emit(event)
-    else target.emit(event, data)
+    // A 200 promises the other nodes got it too: Redis may fail during the hand-off itself.
+    await app.cluster.handoff(() => {
+      if (data === undefined) target.emit(event)
+      else target.emit(event, data)
+    }).catch((err: Error) => {
+      reply.header('retry-after', '1')
+      throw new Unavailable(`The cluster's Redis did not take the event (${err.message}); this node's clients got it, other nodes may not; retry shortly`)
+    })
     app.metrics.published(nsp.name, reply.elapsedTime)
     // `recipients` counts this node's sockets; in a cluster the other nodes deliver to theirs
     // too (`nodes` says how many nodes there are) without a round trip to count them.

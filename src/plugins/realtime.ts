@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { HandshakeError, SocketErrorCode } from '../errors.js'
-import { refuseExpiredSessions, type Authenticate } from '../realtime/auth.js'
+import type { Authenticate } from '../realtime/auth.js'
 import { serveChat } from '../realtime/chat.js'
 import type { SocketData } from '../realtime/events.js'
 
@@ -22,7 +22,6 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
   const { connections } = app
   for (const name of ['/', ...config.namespaces]) {
     const nsp = app.io.of(name)
-    if (config.connectionRecovery) refuseExpiredSessions(nsp.adapter)
     nsp.use((socket, next) => {
       if (!app.lifecycle.accepting) {
         return next(new HandshakeError(SocketErrorCode.Draining, 'This gateway is shutting down; reconnect to another node'))
@@ -42,14 +41,16 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
     // A drain waits for the acks a client is owed before closing its connection.
     connections.instrument(nsp)
     // The metrics plugin registers after this one: looked up when a refusal happens.
-    serveChat(nsp, config, (event, code) => app.metrics?.rejected(nsp.name, event, code))
-    if (config.connectionRecovery) {
+    serveChat(nsp, config, app.cluster, (event, code) => app.metrics?.rejected(nsp.name, event, code))
+    if (config.connectionRecovery !== false) {
       // Socket.IO recovers a session from the offset of the last event its client received, so a
       // client that has received none yet cannot be recovered (socket.io#4888). One event at
-      // connect gives every client an offset.
+      // connect gives every client that does recovery (it has a pid) an offset.
+      // After every connection listener (the metrics plugin's counts it as the direct emit it is).
       nsp.on('connection', (socket) => {
-        if (!socket.recovered) socket.emit('session:ready', { id: socket.id })
+        if (socket.recovered || (socket as unknown as { pid?: string }).pid === undefined) return
+        process.nextTick(() => { if (socket.connected) socket.emit('session:ready', { id: socket.id }) })
       })
     }
   }
-}, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle'] })
+}, { fastify: '5.x', name: 'realtime', dependencies: ['socket-io', 'lifecycle', 'cluster'] })

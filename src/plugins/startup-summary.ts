@@ -75,9 +75,14 @@ function coreEntries (app: FastifyInstance, config: Config): SummaryContributor[
     () => app.cluster.enabled
       ? { key: 'cluster', label: 'cluster', text: `Redis (redis-streams adapter), node ${app.cluster.nodeId}, key prefix ${config.redisKeyPrefix}; ${app.cluster.connected() ? 'connected' : 'NOT connected yet: serving local clients only'}`, fields: { mode: 'redis', nodeId: app.cluster.nodeId, prefix: config.redisKeyPrefix, connected: app.cluster.connected() } }
       : { key: 'cluster', label: 'cluster', text: `single node ${app.cluster.nodeId} (in-memory adapter; REDIS_URL for several)`, fields: { mode: 'single', nodeId: app.cluster.nodeId } },
-    () => config.connectionRecovery
-      ? { key: 'recovery', label: 'recovery', text: `on: a client back within ${config.connectionRecoveryMaxMs / 1000} s gets its id, rooms and missed events`, fields: { enabled: true, maxMs: config.connectionRecoveryMaxMs } }
-      : { key: 'recovery', label: 'recovery', text: 'off (CONNECTION_RECOVERY=true to recover dropped sessions)', fields: { enabled: false } },
+    () => config.connectionRecovery === false
+      ? { key: 'recovery', label: 'recovery', text: 'off (CONNECTION_RECOVERY=auto to recover the sessions of clients that ask)', fields: { enabled: false } }
+      : {
+          key: 'recovery',
+          label: 'recovery',
+          text: `${config.connectionRecovery === 'auto' ? 'auto: a client that asks (auth.recovery) and is' : 'on: a client'} back within ${config.connectionRecoveryMaxMs / 1000} s gets its id, rooms and missed events`,
+          fields: { enabled: true, mode: String(config.connectionRecovery), maxMs: config.connectionRecoveryMaxMs }
+        },
     () => ({ key: 'transports', label: 'transports', text: config.transports.join(', '), fields: { list: [...config.transports] } })
   ]
 }

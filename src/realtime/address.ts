@@ -17,3 +17,10 @@ export function clientAddress ({ handshake }: Socket, trustProxy: boolean): stri
   const request = { headers: handshake.headers, socket: { remoteAddress: handshake.address } }
   return proxyAddr(request as unknown as IncomingMessage, everyHop)
 }
+
+/** The same address for an HTTP request (an engine.io handshake, before any socket exists). */
+export function requestAddress (req: IncomingMessage, trustProxy: boolean): string {
+  const peer = req.socket?.remoteAddress ?? ''
+  if (!trustProxy) return peer
+  return proxyAddr(req, everyHop)
+}

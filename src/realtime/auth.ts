@@ -87,22 +87,15 @@ export function jwtAuth (config: Config): Authenticate {
   }
 }
 
-/** The part of a Socket.IO adapter that connection state recovery goes through. */
-interface SessionStore { restoreSession: (pid: string, offset: string) => Promise<unknown> }
-
 /**
- * Socket.IO replays a recovered session's missed packets while it rebuilds the socket, before
- * any middleware runs: a session whose token expired while its client was away must not be
- * recovered, or the client would get what was sent after the expiry. Refused here, the client
- * goes through the handshake again, where its token is checked.
+ * Whether a session's token expired while its client was away. Recovery skips the auth
+ * middleware and replays what the session missed: such a session must not be recovered, or the
+ * client would get what was sent after the expiry. Refused, the client goes through the
+ * handshake again, where its token is checked (src/recovery/resume.ts asks this).
  */
-export function refuseExpiredSessions (adapter: SessionStore): void {
-  const restore = adapter.restoreSession.bind(adapter)
-  adapter.restoreSession = async (pid, offset) => {
-    const session = await restore(pid, offset) as { data?: Partial<SocketData> } | null | undefined
-    const exp = session?.data?.user?.exp
-    return exp !== undefined && exp * 1000 <= Date.now() ? null : session
-  }
+export function sessionExpired (session: { data?: unknown }): boolean {
+  const exp = (session.data as Partial<SocketData> | undefined)?.user?.exp
+  return exp !== undefined && exp * 1000 <= Date.now()
 }
 
 export function authenticator (config: Config): Authenticate {

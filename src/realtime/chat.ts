@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Namespace, Socket } from 'socket.io'
 import type { Config } from '../config.js'
+import type { Cluster } from '../plugins/cluster.js'
 import { SocketErrorCode } from '../errors.js'
 import type { Ack, AckError, ClientToServerEvents, InterServerEvents, SendMessage, ServerToClientEvents, SocketData } from './events.js'
 import { roomAllowed, roomNameProblem } from './rooms.js'
@@ -12,6 +13,7 @@ export type GatewayNamespace = Namespace<ClientToServerEvents, ServerToClientEve
 export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
 const fail = (code: SocketErrorCode, message: string): AckError => ({ ok: false, error: { code, message } })
+const unavailable = (message: string): AckError => ({ ok: false, error: { code: SocketErrorCode.Unavailable, message, retryable: true } })
 type Reply = (res: Ack<{ id?: string }>) => void
 const isFn = (v: unknown): v is Reply => typeof v === 'function'
 
@@ -71,10 +73,12 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
   arm()
 }
 
+/** What message:send needs of the cluster: can it take a broadcast now, and did it take this one. */
+export type ChatCluster = Pick<Cluster, 'connected' | 'handoff'>
 /** Told of a refusal no ack carries (a message:send without one), so the metrics count it still. */
 export type Unanswered = (event: string, code: SocketErrorCode) => void
 
-export function serveChat (nsp: GatewayNamespace, config: Config, unanswered: Unanswered = () => {}): void {
+export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster, unanswered: Unanswered = () => {}): void {
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
@@ -112,9 +116,17 @@ export function serveChat (nsp: GatewayNamespace, config: Config, unanswered: Un
       if (!socket.rooms.has(room)) {
         return refuse(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
       }
+      // `ok` promises that every node got the message (docs/delivery.md). While the cluster
+      // cannot take it, nothing is sent anywhere, so a retry cannot make a duplicate.
+      if (!cluster.connected()) {
+        return refuse(unavailable('the cluster cannot take messages now (its Redis is down or not answering); nothing was sent, retry shortly'))
+      }
       const id = randomUUID()
-      nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
-      reply?.({ ok: true, id })
+      cluster.handoff(() => {
+        nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
+      }).then(() => reply?.({ ok: true, id }), () => {
+        refuse(unavailable(`the cluster did not take message ${id} (Redis failed or did not answer in time): this node's clients got it, other nodes may not; retry shortly`))
+      })
     })
   })
 }

@@ -6,7 +6,8 @@ import type { SocketErrorCode } from '../errors.js'
 
 export interface AckError {
   ok: false
-  error: { code: SocketErrorCode, message: string }
+  /** `retryable`: the same event may succeed if sent again shortly (SG_UNAVAILABLE). */
+  error: { code: SocketErrorCode, message: string, retryable?: boolean }
 }
 /** Every ack the built-in protocol sends: success with optional fields, or a coded error. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckError

@@ -208,8 +208,10 @@ export interface Redis {
   url: string
   stop: () => Promise<void>
   start: () => Promise<void>
-  /** Sends the running redis-server a signal (SIGSTOP freezes it, SIGCONT thaws it). */
-  signal: (signal: NodeJS.Signals) => void
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung Redis). */
+  freeze: () => void
+  /** SIGCONT: it answers again, the commands sent meanwhile first. */
+  thaw: () => void
 }
 
 /** A redis-server of this test's own, on a free port, so it can be stopped without harming others. */
@@ -221,8 +223,15 @@ export async function startRedis (t: Teardown): Promise<Redis> {
     await waitForOutput(child, /Ready to accept connections/, 'redis-server', 5000)
   }
   await start()
+  // SIGKILL ends a frozen server too.
   t.teardown(() => child && stopChild(child))
-  return { url: `redis://127.0.0.1:${port}`, stop: async () => { if (child) await stopChild(child, 'SIGTERM') }, start, signal: (signal) => { child?.kill(signal) } }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => { if (child) await stopChild(child, 'SIGTERM') },
+    start,
+    freeze: () => { child?.kill('SIGSTOP') },
+    thaw: () => { child?.kill('SIGCONT') }
+  }
 }
 
 export interface LoadBalancer { url: string }

@@ -2,7 +2,10 @@
 // exist, a live connection has them, and each fallback keeps its figures exact.
 import WebSocket from 'ws'
 import t from 'tap'
-import { checkEngineIoShapes, OutboundQueues, websocketOf } from '../../src/internals/engine-io.js'
+import { checkEngineIoShapes, connectionId, OutboundQueues, websocketOf } from '../../src/internals/engine-io.js'
+import { webSocketOf } from '../../src/limits/outbound.js'
+import { startGateway } from '../../src/testing.js'
+import { rawSocket } from '../limits/helpers.js'
 import { versionOf } from '../../src/internals/resolve.js'
 import { assertExact, shapesWith, startStack, trafficRun } from './stack.js'
 
@@ -39,4 +42,16 @@ t.test('without writeBuffer, the queue length kept from public events equals eng
   t.same(lengths.map(([kept]) => kept), lengths.map(([, own]) => own), 'same length after every emit')
   await new Promise((resolve) => setTimeout(resolve, 50))
   t.equal(fallback.length(conn!), 0, 'empty once flushed')
+})
+
+t.test('the limits reach a live WebSocket\'s bufferedAmount and terminate(), and know its session id', async (t) => {
+  const gw = await startGateway(t)
+  await rawSocket(t, gw)
+  const [conn] = gw.app.connections.list()
+  const ws = webSocketOf(conn!.transport as unknown as { name: string }, { transportSocket: true })
+  t.type(ws?.bufferedAmount, 'number')
+  t.type(ws?.terminate, 'function')
+  t.equal(webSocketOf(conn!.transport as unknown as { name: string }, { transportSocket: false }), undefined, 'without the shape: none')
+  t.equal(connectionId(conn!), (gw.io.of('/').sockets.values().next().value?.conn as unknown as { id: string }).id)
+  t.match(connectionId(conn!), /^[\w-]{20}$/)
 })

@@ -2,7 +2,8 @@
 // exist, dynamic namespaces find their parent, and without `dispatch` events count exact.
 import t from 'tap'
 import { Server, type Namespace } from 'socket.io'
-import { checkSocketIoShapes, namespacesOf, parentNameOf } from '../../src/internals/socket-io.js'
+import { checkSocketIoShapes, gateClientEvents, namespacesOf, parentNameOf } from '../../src/internals/socket-io.js'
+import { connectClient, startGateway } from '../../src/testing.js'
 import { versionOf } from '../../src/internals/resolve.js'
 import { assertExact, startStack, trafficRun } from './stack.js'
 
@@ -48,5 +49,33 @@ t.test('a missing shape is a warning naming the package, its version and the fal
     t.equal(problems.length, 1)
   } finally {
     Socket.dispatch = dispatch
+  }
+})
+
+t.test('gateClientEvents sees each event with its ack before any listener, and can drop it, with and without dispatch', async (t) => {
+  for (const dispatch of [true, false]) {
+    await t.test(dispatch ? 'Socket#dispatch' : 'fallback: socket.use()', async (t) => {
+      const gw = await startGateway(t, { eventRate: 0 })
+      const seen: unknown[][] = []
+      const heard: string[] = []
+      gw.io.of('/').on('connection', (socket) => {
+        gateClientEvents(socket, { dispatch }, (args) => {
+          seen.push(args)
+          return args[0] !== 'drop'
+        })
+        socket.on('keep' as never, (() => { heard.push('keep') }) as never)
+        socket.on('drop' as never, (() => { heard.push('drop') }) as never)
+      })
+      const client = await connectClient(t, gw)
+      const raw = client as unknown as { emit: (event: string) => void }
+      raw.emit('drop')
+      const ack = await client.timeout(1000).emitWithAck('message:send', { content: 'x' })
+      raw.emit('keep')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      t.same(heard, ['keep'], 'the dropped event reached no listener')
+      t.equal(seen[1]?.[0], 'message:send')
+      t.equal(typeof seen[1]?.at(-1), 'function', 'the ack is last')
+      t.match(ack, { ok: true })
+    })
   }
 })

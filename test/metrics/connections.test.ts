@@ -193,8 +193,14 @@ t.test('recovery attempts count as recovered or not recovered', async (t) => {
   await raw.next((m) => m.startsWith('40{'))
 
   const s = await scrape(gw)
-  t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'recovered' }), 1)
-  t.equal(value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome: 'not_recovered' }), 1)
+  const recoveries = (outcome: string, reason: string): number => value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome, reason })
+  t.equal(recoveries('recovered', 'resumed'), 1)
+  t.equal(recoveries('not_recovered', 'unknown_session'), 1)
+  for (const [outcome, reason] of [['recovered', 'taken_over'], ['not_recovered', 'expired'], ['not_recovered', 'offset_too_old'], ['not_recovered', 'token_expired']]) {
+    t.equal(s.get('socketgate_connection_recoveries_total')?.values.filter((v) => v.labels.reason === reason && v.labels.outcome === outcome).length, 1, `${reason} exists at 0`)
+    t.equal(recoveries(outcome!, reason!), 0)
+  }
+  t.equal(value(s, 'socketgate_recovery_replayed_packets_total', { namespace: '/' }), 0, 'nothing was sent while the client was away')
   t.equal(value(s, 'socketgate_socket_connects_total', { namespace: '/' }), 3)
   // With recovery on, socket.emit goes through the adapter's broadcast (to keep the packet for a
   // replay): still one direct event, not a broadcast.

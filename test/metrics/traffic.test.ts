@@ -288,7 +288,8 @@ t.test('a polling client that stops polling counts as slow while its buffer hold
 })
 
 t.test('a WebSocket client that stops reading counts as slow once the socket backs up, and not once it reads again', async (t) => {
-  const gw = await startGateway(t, { metricsSlowClientPackets: 10 })
+  // 20 packets of 64 KiB held is over the slow-consumer cut-off's default (1 MiB, docs/security.md).
+  const gw = await startGateway(t, { metricsSlowClientPackets: 10, outboundBufferMaxBytes: 64 * 2 ** 20 })
   const raw = await RawClient.open(gw.url)
   t.teardown(() => raw.ws.terminate())
   const connected = new Promise<Socket>((resolve) => gw.io.once('connection', (s) => resolve(s as unknown as Socket)))

@@ -141,13 +141,13 @@ t.test('fault drill: kill -9 a node, stop Redis, freeze Redis; the alerts fire a
   // A hung Redis keeps its connections open: only a node that times its commands sees it.
   const timesRedis = (await (await fetch(`${a.url}/metrics`)).text()).includes('socketgate_redis_last_success_age_seconds')
   await t.test('Redis frozen (SIGSTOP)', { skip: timesRedis ? false : 'this build does not time its Redis commands (socketgate_redis_last_success_age_seconds): a frozen Redis reads as up' }, async (t) => {
-    redis.signal('SIGSTOP')
+    redis.freeze()
     try {
       await until(t, p, 'RedisDown fires on both nodes', (all) => has(all, 'SocketgateRedisDown', A) && has(all, 'SocketgateRedisDown', B))
       t.notOk(await firing(p, 'SocketgateInstanceDown'), 'InstanceDown stays quiet')
       await hold()
     } finally {
-      redis.signal('SIGCONT')
+      redis.thaw()
     }
     await until(t, p, 'RedisDown resolves once Redis thaws', (all) => none(all, ['SocketgateRedisDown']))
   })

@@ -58,7 +58,7 @@ t.test('every dashboard and rule query returns data from a live gateway scraped 
     ['socketgate_socket_disconnects_total{reason="ping timeout"}', 1],
     ['socketgate_engine_handshake_errors_total{reason="session id unknown"}', 1],
     ['socketgate_engine_upgrades_total{transport="websocket"}', 1],
-    ['socketgate_connection_recoveries_total{outcome="not_recovered"}', 1],
+    ['socketgate_connection_recoveries_total{outcome="not_recovered",reason="unknown_session"}', 1],
     ['socketgate_server_ack_timeouts_total{namespace="/chat"}', 1],
     ['socketgate_events_refused_total{reason="SG_INVALID_PAYLOAD"}', 1],
     ['socketgate_cluster_messages_received_total{type="broadcast"}', 1],

@@ -2,8 +2,9 @@
 // src/loadtest/scenario.ts for what a scenario module exports).
 import type { AnyScenario } from '../scenario.js'
 import chat from './chat.js'
+import delivery from './delivery.js'
 import echo from './echo.js'
 import idle from './idle.js'
 import publish from './publish.js'
 
-export const SCENARIOS: Record<string, AnyScenario> = { chat, echo, idle, publish }
+export const SCENARIOS: Record<string, AnyScenario> = { chat, delivery, echo, idle, publish }

@@ -1,0 +1,92 @@
+// The slow-consumer cap: what the gateway holds for one client and has not yet handed to the
+// kernel, in bytes, over both transports: the packets in engine.io's write buffer (a WebSocket
+// client that stops reading, a polling client that stops polling) plus what ws holds above the
+// kernel's buffer (its `bufferedAmount`). Past the cap the connection is cut off at once, its
+// buffers freed. Like the slow_clients gauge (src/metrics/engine.ts), it works from engine.io's
+// `packetCreate` and `flush` events, so the cost is an addition per packet and nothing per scrape.
+//
+// And a heartbeat that only counts when asked for: engine.io takes any pong, asked for or not,
+// as a sign of life (and postpones its next ping), so a client that never reads can stay
+// connected by sending pongs on a timer. A pong that answers no ping cuts the connection off.
+import type { Server as EngineServer, Socket as EngineSocket } from 'engine.io'
+import { connectionId, websocketOf, type EngineIoShapes } from '../internals/engine-io.js'
+import type { LimitReport } from './report.js'
+
+interface Packet { type: string, data?: unknown }
+interface Transport { name: string }
+
+/** What the limits use of a `ws` WebSocket: public ws API, reached through engine.io's transport (src/internals). */
+export interface WebSocketLike { readonly bufferedAmount: number, terminate: () => void, _receiver?: unknown }
+
+export type TransportShapes = Pick<EngineIoShapes, 'transportSocket'>
+
+export function webSocketOf (transport: Transport, shapes: TransportShapes): WebSocketLike | undefined {
+  const ws = websocketOf(transport, shapes) as Partial<WebSocketLike> | undefined
+  return typeof ws?.terminate === 'function' && typeof ws.bufferedAmount === 'number' ? ws as WebSocketLike : undefined
+}
+
+/** What a queued packet costs besides its data: the packet and options objects, the array slot. */
+export const PACKET_OVERHEAD = 64
+
+/** Characters for text (one byte each in V8 for ASCII), bytes for binary. */
+function packetSize (packet: Packet): number {
+  const data = packet.data
+  if (typeof data === 'string') return PACKET_OVERHEAD + data.length
+  if (data === undefined) return PACKET_OVERHEAD
+  return PACKET_OVERHEAD + ((data as ArrayBufferLike).byteLength ?? 0)
+}
+
+/** Ends `conn` now and frees its TCP socket (engine.io's own close lets ws wait 30 s for the peer). */
+export function cutOff (conn: EngineSocket, shapes: TransportShapes): void {
+  const ws = webSocketOf(conn.transport as unknown as Transport, shapes)
+  conn.close(true)
+  ws?.terminate()
+}
+
+export class OutboundLimit {
+  constructor (private readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, private readonly shapes: TransportShapes) {}
+
+  attach (engine: EngineServer): void {
+    engine.on('connection', (conn: EngineSocket) => { this.#watch(conn) })
+  }
+
+  #watch (conn: EngineSocket): void {
+    const max = this.maxBytes
+    let queued = 0
+    const shapes = this.shapes
+    let ws: WebSocketLike | undefined = webSocketOf(conn.transport as unknown as Transport, shapes)
+    let pingOutstanding = false
+    let done = false
+
+    const onCreate = (packet: Packet): void => {
+      if (packet.type === 'ping') pingOutstanding = true
+      queued += packetSize(packet)
+      if (done) return
+      const held = ws === undefined ? queued : queued + ws.bufferedAmount
+      if (held <= max) return
+      done = true
+      this.report('outbound_buffer', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name, bytes: held, max },
+        'slow consumer cut off: more bytes waiting for it than OUTBOUND_BUFFER_MAX_BYTES')
+      cutOff(conn, shapes)
+    }
+    // The write buffer went to the transport: from here ws's bufferedAmount (or the kernel) has it.
+    const onFlush = (): void => { queued = 0 }
+    const onPacket = (packet: Packet): void => {
+      if (packet.type !== 'pong') return
+      if (pingOutstanding) {
+        pingOutstanding = false
+        return
+      }
+      if (done) return
+      done = true
+      this.report('unsolicited_pong', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name },
+        'connection cut off: a pong that answered no ping')
+      // After engine.io has handled this pong, so that its close also clears the timer the pong re-armed.
+      process.nextTick(() => { cutOff(conn, shapes) })
+    }
+    conn.on('packetCreate', onCreate)
+    conn.on('flush', onFlush)
+    conn.on('packet', onPacket)
+    conn.on('upgrade', (transport: Transport) => { ws = webSocketOf(transport, shapes) })
+  }
+}
