@@ -1,5 +1,6 @@
 // `npx tsx scripts/drill.ts [--hold <seconds>]`: the fault drill of test/monitoring/drill.test.ts
-// (real Prometheus, two gateways on a private Redis; kill -9 a node, stop Redis, freeze Redis),
+// (real Prometheus, two gateways on a private Redis; kill -9 a node, stop Redis, freeze Redis,
+// slow consumers),
 // with each fault held `--hold` seconds (default 60) once its alerts fire, to watch the alerts and
 // dashboards through a longer outage. Prints tap's report; exits non-zero if any check failed.
 import { spawnSync } from 'node:child_process'

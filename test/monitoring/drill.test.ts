@@ -1,7 +1,7 @@
 // The fault drill: a real Prometheus (1 s scrapes and evaluations) with the project's rules, their
 // `for:` cut to 2 s and their windows scaled down 20 times (5m → 15s, 1h → 3m) so a drill takes
 // minutes, over two gateways of one cluster on a private redis-server: A in this process (to drive
-// every kind of traffic), B a child process (to kill -9). Known traffic first, and every dashboard
+// every kind of traffic and stall clients), B a child process (to kill -9). Known traffic first, and every dashboard
 // query must return data; then each fault in turn, asserting through Prometheus's API which
 // alerts fire, that look-alikes stay quiet, and that everything resolves when the fault ends.
 // scripts/drill.ts runs it with each fault held longer (DRILL_HOLD_S).
@@ -60,11 +60,12 @@ const has = (all: Alert[], name: string, instance: string): boolean =>
 const none = (all: Alert[], names: string[]): boolean => !all.some((a) => names.includes(a.labels.alertname!))
 const hold = async (): Promise<void> => { if (HOLD_S > 0) await new Promise((resolve) => setTimeout(resolve, HOLD_S * 1000)) }
 
-t.test('fault drill: kill -9 a node, stop Redis, freeze Redis; the alerts fire and resolve, every panel has data', async (t) => {
+t.test('fault drill: kill -9 a node, stop Redis, freeze Redis, slow consumers; the alerts fire and resolve, every panel has data', async (t) => {
   const redis = await startRedis(t)
   const prefix = uniquePrefix()
   const cluster = { clusterHeartbeatMs: 200, clusterNodeTimeoutMs: 1000, clusterExpectedNodes: 2 }
-  const a = await startGateway(t, { ...await trafficOptions(), ...cluster, redisUrl: redis.url, redisKeyPrefix: prefix, nodeId: 'drill-a' })
+  // The smallest outbound cap: a client that stops reading is cut off after 16 KiB.
+  const a = await startGateway(t, { ...await trafficOptions(), ...cluster, redisUrl: redis.url, redisKeyPrefix: prefix, nodeId: 'drill-a', outboundBufferMaxBytes: 16_384 })
   const bPort = await freePort()
   const nodeB = (): Promise<Node> => startNode(t, 'drill-b', {
     redisUrl: redis.url, prefix, port: bPort, readyTimeoutMs: 60_000, env: { CLUSTER_EXPECTED_NODES: '2', NAMESPACES: '/chat' }
@@ -150,5 +151,26 @@ t.test('fault drill: kill -9 a node, stop Redis, freeze Redis; the alerts fire a
       redis.thaw()
     }
     await until(t, p, 'RedisDown resolves once Redis thaws', (all) => none(all, ['SocketgateRedisDown']))
+  })
+
+  await t.test('slow consumers cut off', async (t) => {
+    // Polling clients that stop polling: what the node sends them piles up past the cap.
+    for (let i = 0; i < 3; i++) {
+      const base = `${a.url}/socket.io/?EIO=4&transport=polling`
+      const open = await (await fetch(base)).text()
+      const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid
+      const connected = new Promise<{ emit: (e: string, d: string) => void, conn: { once: (e: string, fn: () => void) => void } }>((resolve) => {
+        a.io.once('connection', (s) => resolve(s as never))
+      })
+      await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '40' })
+      const socket = await connected
+      const cut = new Promise<void>((resolve) => socket.conn.once('close', resolve))
+      for (let n = 0; n < 8; n++) socket.emit('flood', 'x'.repeat(4096))
+      await cut
+    }
+    await until(t, p, 'SlowClientsDisconnected fires on A', (all) => has(all, 'SocketgateSlowClientsDisconnected', A))
+    t.notOk(await firing(p, 'SocketgateSlowClientsDisconnected', B), 'B, whose clients read, stays quiet')
+    await hold()
+    await until(t, p, 'it resolves once no client is cut off', (all) => none(all, ['SocketgateSlowClientsDisconnected']))
   })
 })
