@@ -100,23 +100,13 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
     guardAdapter(adapter as unknown as GuardedAdapter, errors)
-    adapter.recovery = recoveryOf(adapter, bounded(new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), health), log)
+    // The handshake of a resuming client waits on these reads: bounded like restoreSession's.
+    const guard = <T>(command: string, reply: () => Promise<T>): Promise<T> => health.up()
+      ? health.track(command, reply(), { timed: false })
+      : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name, guard), log)
     return adapter
   }
-}
-
-/**
- * A resuming client's handshake waits on these reads: bounded by REDIS_TIMEOUT_MS and refused at
- * once while Redis is down, so a frozen Redis cannot hold it (the client gets a new session).
- */
-function bounded (store: StreamSessionStore, health: RedisHealth): StreamSessionStore {
-  const { takeSession, missedSince } = store
-  const guard = <T>(what: string, read: () => Promise<T>): Promise<T> => health.up()
-    ? health.track(what, read(), { timed: false })
-    : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
-  store.takeSession = (pid) => guard('the session read', () => takeSession.call(store, pid))
-  store.missedSince = (offset, rooms) => guard('the replay read', () => missedSince.call(store, offset, rooms))
-  return store
 }
 
 /** What src/recovery needs of this adapter: its session store, told of each offset it appends. */
