@@ -95,10 +95,14 @@ export interface NodeOptions {
   redisUrl?: string
   prefix: string
   env?: Record<string, string>
+  /** A port of the caller's (a node restarted where Prometheus scrapes it); default: a free one. */
+  port?: number
+  /** How long to wait for the node to listen. @default 20000 */
+  readyTimeoutMs?: number
 }
 
 export async function startNode (t: Teardown, name: string, opts: NodeOptions): Promise<Node> {
-  const port = await freePort()
+  const port = opts.port ?? await freePort()
   const env: NodeJS.ProcessEnv = { ...process.env }
   // tap's TypeScript loader is for the test process, not for the gateway it starts.
   delete env.NODE_OPTIONS
@@ -120,7 +124,7 @@ export async function startNode (t: Teardown, name: string, opts: NodeOptions): 
   t.teardown(() => stopChild(child))
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  await waitForOutput(child, /Server listening/, `node ${name}`, 20_000)
+  await waitForOutput(child, /Server listening/, `node ${name}`, opts.readyTimeoutMs ?? 20_000)
   const url = `http://127.0.0.1:${port}`
   const request = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(url + path, init)

@@ -2,6 +2,7 @@
 // and increase() cannot see the first increment of a series that appears with it, so the first
 // auth refusal, recovery, handshake error or publish 503 would otherwise read 0 on every panel.
 import t, { type Test } from 'tap'
+import { NOT_RECOVERED_REASONS, RECOVERED_REASONS } from '../../src/recovery/types.js'
 import { startGateway } from '../../src/testing.js'
 import { scrape, type Scrape } from './helpers.js'
 import { SHARED_REDIS, uniquePrefix } from '../cluster/helpers.js'
@@ -31,7 +32,8 @@ t.test('a gateway that has served nothing has every closed label set at 0', asyn
     const ns = { namespace }
     for (const reason of DISCONNECT) zero(t, s, 'socketgate_socket_disconnects_total', { ...ns, reason })
     for (const reason of CONNECT_ERRORS) zero(t, s, 'socketgate_socket_connect_errors_total', { ...ns, reason })
-    for (const outcome of ['recovered', 'not_recovered']) zero(t, s, 'socketgate_connection_recoveries_total', { ...ns, outcome })
+    for (const reason of RECOVERED_REASONS) zero(t, s, 'socketgate_connection_recoveries_total', { ...ns, outcome: 'recovered', reason })
+    for (const reason of NOT_RECOVERED_REASONS) zero(t, s, 'socketgate_connection_recoveries_total', { ...ns, outcome: 'not_recovered', reason })
     for (const reason of CODES) zero(t, s, 'socketgate_events_refused_total', { ...ns, reason })
     for (const origin of ['local', 'remote']) zero(t, s, 'socketgate_deliveries_total', { ...ns, origin })
     for (const name of ['socket_connects_total', 'broadcasts_total', 'broadcast_recipients_total', 'room_joins_total', 'room_leaves_total', 'server_ack_timeouts_total']) {

@@ -58,9 +58,12 @@ export function connections (b: DashboardBuilder): void {
   })
   b.timeseries({
     title: 'Connection state recoveries',
-    description: 'Reconnections per second that asked to recover their session (socketgate_connection_recoveries_total): recovered (rooms, data and missed events restored) or not_recovered (too late: CONNECTION_RECOVERY_MAX_MS passed, or the session is unknown).',
+    description: 'Reconnections per second that asked to recover their session (socketgate_connection_recoveries_total), by outcome and reason: recovered (resumed; taken_over from another node) or not_recovered (unknown_session, expired: CONNECTION_RECOVERY_MAX_MS passed, offset_too_old: past the Redis stream\'s window, token_expired). Replayed packets per second (socketgate_recovery_replayed_packets_total): the events recovered clients had missed. Alert: SocketgateRecoveryFailureRatioHigh.',
     unit: 'cps', width: 8,
-    targets: [{ expr: sumRate('outcome', sel('socketgate_connection_recoveries_total', ...IN)), legend: '{{outcome}}' }]
+    targets: [
+      { expr: sumRate('outcome, reason', sel('socketgate_connection_recoveries_total', ...IN)), legend: '{{outcome}} {{reason}}' },
+      { expr: sumRate('', sel('socketgate_recovery_replayed_packets_total', ...IN)), legend: 'replayed packets' }
+    ]
   })
   b.timeseries({
     title: 'Connection duration',

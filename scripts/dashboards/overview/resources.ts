@@ -143,10 +143,37 @@ export function cluster (b: DashboardBuilder): void {
     ]
   })
   b.timeseries({
-    title: 'Cross-node publish failures',
-    description: 'Publications to the other nodes per second that Redis refused or never answered (socketgate_cluster_publish_failures_total); local clients still got their copy.',
+    title: 'Cross-node publish failures and adapter errors',
+    description: 'Publications to the other nodes per second that Redis refused or never answered (socketgate_cluster_publish_failures_total; local clients still got their copy; alert: SocketgateClusterPublishFailures), and adapter calls that failed with no caller to handle the error, by operation (socketgate_cluster_adapter_errors_total: caught and logged so the node stays up). Zero on a healthy cluster.',
     unit: 'cps', width: 6,
-    targets: [{ expr: sumRate('instance', sel('socketgate_cluster_publish_failures_total')), legend: '{{instance}}' }]
+    targets: [
+      { expr: sumRate('instance', sel('socketgate_cluster_publish_failures_total')), legend: 'publish failures {{instance}}' },
+      { expr: sumRate('instance, operation', sel('socketgate_cluster_adapter_errors_total')), legend: 'adapter errors {{operation}} {{instance}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Redis command round trip',
+    description: 'Round trip of the Redis commands each node waits on (socketgate_redis_command_duration_seconds: broadcast XADDs, the health PING every second, stream reads), p50 and p99 per node. A hung Redis shows no new observations: watch Time since Redis last answered.',
+    unit: 's', width: 6,
+    targets: [0.5, 0.99].map((q) => ({ expr: quantile(q, 'instance', sel('socketgate_redis_command_duration_seconds_bucket')), legend: `p${Math.round(q * 100)} {{instance}}` }))
+  })
+  b.timeseries({
+    title: 'Time since Redis last answered',
+    description: 'Seconds since Redis last answered each node (socketgate_redis_last_success_age_seconds; the health PING runs every second): near 0 while healthy, growing through an outage or a freeze (SIGSTOP, a hung network). Reconnections per second on the same panel (socketgate_redis_reconnects_total): a steady rate is a flapping link.',
+    unit: 's', width: 6,
+    targets: [
+      { expr: sel('socketgate_redis_last_success_age_seconds'), legend: 'silent for {{instance}}' },
+      { expr: sumRate('instance', sel('socketgate_redis_reconnects_total')), legend: 'reconnects/s {{instance}}' }
+    ]
+  })
+  b.timeseries({
+    title: 'Redis stream: the recovery window',
+    description: 'Broadcasts held in the cluster\'s Redis stream (socketgate_redis_stream_length, trimmed near REDIS_STREAM_MAX_LEN) and the age in seconds of its oldest one (socketgate_redis_stream_oldest_age_seconds): how far back a reconnecting client can be replayed. If the age falls below CONNECTION_RECOVERY_MAX_MS (in seconds) under load, raise REDIS_STREAM_MAX_LEN. Every node reads the same stream. Two units on one axis: read each line by its legend.',
+    unit: 'short', width: 6,
+    targets: [
+      { expr: `max(${sel('socketgate_redis_stream_oldest_age_seconds')})`, legend: 'oldest entry age (s)' },
+      { expr: `max(${sel('socketgate_redis_stream_length')})`, legend: 'entries' }
+    ]
   })
 }
 
@@ -193,6 +220,12 @@ export function runtime (b: DashboardBuilder): void {
       { expr: sel('process_open_fds'), legend: 'open {{instance}}' },
       { expr: sel('process_max_fds'), legend: 'limit {{instance}}' }
     ]
+  })
+  b.timeseries({
+    title: 'Unhandled promise rejections',
+    description: 'Promise rejections no code handled, per second (socketgate_unhandled_rejections_total): each one a bug. The socketgate process logs it (sampled) and keeps serving; zero on a healthy node.',
+    unit: 'cps', width: 8,
+    targets: [{ expr: sumRate('instance', sel('socketgate_unhandled_rejections_total')), legend: '{{instance}}' }]
   })
   b.table({
     title: 'Versions',
