@@ -117,9 +117,13 @@ if (process.argv[2] === 'attacker') {
   process.exit(0)
 }
 
+/** The gateway's CPU time between two readings, as a share of one core over the phase. */
+const cpuShare = (a: { user: number, system: number }, b: { user: number, system: number }): string =>
+  `${((b.user + b.system - a.user - a.system) / 1e6 / SECONDS * 100).toFixed(0)} %`
+
 buildGateway()
 console.log(`neighbour: ${RATE} acked events/s; attacker: ${BATCH} events per turn, reconnecting when cut off; ${SECONDS} s phases, ${ROUNDS} rounds`)
-console.log('limits            | phase | acks | p50 ms | p99 ms | attacker sent / ok / limited / connects (refused)')
+console.log('limits            | phase | acks | p50 ms | p99 ms | server CPU (of one core) | attacker sent / ok / limited / connects (refused)')
 for (const [label, env] of [['defaults', {}], ['EVENT_RATE=0', { EVENT_RATE: '0' }]] as const) {
   const server = await startServer(env)
   const neighbour = await connect(server.url)
@@ -128,15 +132,19 @@ for (const [label, env] of [['defaults', {}], ['EVENT_RATE=0', { EVENT_RATE: '0'
   const idle: number[] = []
   const flooded: number[] = []
   for (let round = 0; round < ROUNDS; round++) {
+    let cpu0 = await server.ask<{ user: number, system: number }>({ cmd: 'cpu' })
     const i = await neighbourPhase(neighbour, SECONDS * 1000)
+    let cpu1 = await server.ask<{ user: number, system: number }>({ cmd: 'cpu' })
     idle.push(...i)
-    console.log(`${label.padEnd(17)} | idle  | ${String(i.length).padStart(4)} | ${percentile(i, 0.5).toFixed(2).padStart(6)} | ${percentile(i, 0.99).toFixed(2).padStart(6)} |`)
+    console.log(`${label.padEnd(17)} | idle  | ${String(i.length).padStart(4)} | ${percentile(i, 0.5).toFixed(2).padStart(6)} | ${percentile(i, 0.99).toFixed(2).padStart(6)} | server CPU ${cpuShare(cpu0, cpu1)} |`)
     const a = attacker(server.url)
     await a.started
+    cpu0 = await server.ask<{ user: number, system: number }>({ cmd: 'cpu' })
     const f = await neighbourPhase(neighbour, SECONDS * 1000)
+    cpu1 = await server.ask<{ user: number, system: number }>({ cmd: 'cpu' })
     const s = await a.stop()
     flooded.push(...f)
-    console.log(`${label.padEnd(17)} | flood | ${String(f.length).padStart(4)} | ${percentile(f, 0.5).toFixed(2).padStart(6)} | ${percentile(f, 0.99).toFixed(2).padStart(6)} | ${s.sent} / ${s.ok} / ${s.limited} / ${s.connects} (${s.refusedConnects})`)
+    console.log(`${label.padEnd(17)} | flood | ${String(f.length).padStart(4)} | ${percentile(f, 0.5).toFixed(2).padStart(6)} | ${percentile(f, 0.99).toFixed(2).padStart(6)} | server CPU ${cpuShare(cpu0, cpu1)} | ${s.sent} / ${s.ok} / ${s.limited} / ${s.connects} (${s.refusedConnects})`)
   }
   console.log(`${label.padEnd(17)} | all   | idle p99 ${percentile(idle, 0.99).toFixed(2)} ms, flood p99 ${percentile(flooded, 0.99).toFixed(2)} ms: ${(percentile(flooded, 0.99) / percentile(idle, 0.99)).toFixed(2)}×`)
   console.log(`${label.padEnd(17)} | limits ${JSON.stringify(await server.ask({ cmd: 'limits' }))}`)

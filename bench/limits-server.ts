@@ -6,6 +6,7 @@
 //                                             room, one per event-loop turn, and answers
 //                                             { sent, peakRss, peakHeap, connections } when done
 //   { cmd: 'limits' }                       → { [limit]: count } from limits_exceeded_total
+//   { cmd: 'cpu' }                          → { user, system } µs of CPU used since start
 //   node --expose-gc --import tsx bench/limits-server.ts
 import { loadGateway } from './gateway.js'
 
@@ -36,6 +37,8 @@ process.on('message', async (msg: { cmd: string, bytes?: number, count?: number 
       await new Promise((resolve) => setImmediate(resolve))
     }
     send({ sent: msg.count, peakRss, peakHeap, connections: gw.app.connections.size })
+  } else if (msg.cmd === 'cpu') {
+    send(process.cpuUsage())
   } else if (msg.cmd === 'limits') {
     const json = await gw.app.metrics.registry!.getSingleMetric('socketgate_limits_exceeded_total')!.get()
     send(Object.fromEntries(json.values.map((v) => [v.labels.limit, v.value])))

@@ -4,7 +4,7 @@
 // only to the clients that ask (docs/delivery.md); pass `auth: { recovery: false }` to opt out.
 // Its listeners get each event's arguments as the server emitted them, without the offset.
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client'
-import { stripOffsets } from './internals/socket.io-client.js'
+import { stripOffsets } from './internals/socket-io-client.js'
 import type { ClientToServerEvents, ServerToClientEvents } from './realtime/events.js'
 
 export type GatewayClient = Socket<ServerToClientEvents, ClientToServerEvents>

@@ -136,6 +136,11 @@ export const ConfigSchema = Type.Object({
   jwtAudience: setting(Type.Optional(Type.String({ minLength: 1 })), {
     env: 'JWT_AUDIENCE', expected: 'a string', description: 'Required `aud` claim, when set'
   }),
+  jwtRequireExp: setting(flag(false), {
+    env: 'JWT_REQUIRE_EXP',
+    expected: 'true or false',
+    description: 'AUTH_MODE=jwt: refuse tokens without an `exp` claim (SG_AUTH_INVALID), so no token is valid forever; on in production (docs/security.md, "Tokens")'
+  }),
   publishApiKey: setting(Type.Optional(Type.String({ minLength: 16 })), {
     env: 'PUBLISH_API_KEY',
     expected: 'a string of at least 16 characters',

@@ -273,3 +273,18 @@ t.test('a rooms claim with many wildcards does not stall the gateway on a long r
   t.equal(ack.ok ? 'ok' : ack.error.code, 'SG_ROOM_FORBIDDEN')
   t.equal(await authorSeenBy(other, other), 'bob')
 })
+
+t.test('JWT_REQUIRE_EXP refuses a token without exp; without it such a token connects', async (t) => {
+  const hs = { alg: 'HS256' as const, key: new TextEncoder().encode(SECRET) }
+  const forever = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'HS256' }).sign(hs.key)
+  const strict = await startGateway(t, { authMode: 'jwt', jwtSecret: SECRET, jwtRequireExp: true })
+  const err = await refusal(t, strict, { auth: { token: forever } })
+  t.equal(err.data?.code, 'SG_AUTH_INVALID')
+  t.equal(err.message, 'Token refused: it has no "exp" claim (expiry), which this gateway requires (JWT_REQUIRE_EXP)')
+  const withExp = await connectClient(t, strict, { auth: { token: await sign(hs) } })
+  t.ok(withExp.connected, 'a token with exp still connects')
+
+  const lenient = await startGateway(t, { authMode: 'jwt', jwtSecret: SECRET })
+  const old = await connectClient(t, lenient, { auth: { token: forever } })
+  t.ok(old.connected, 'JWT_REQUIRE_EXP defaults to false')
+})

@@ -160,3 +160,15 @@ t.test('clients cannot reach the broadcast with deep data: the chat events forwa
   t.equal((await got)[0].content, 'hi', 'the neighbour got the one good message')
   await healthy(t, gw, 'after deep client events')
 })
+
+t.test('ADMIN_MODE=development relays client events to /admin: a deep one is dropped there, not fatal', async (t) => {
+  const gw = await startGateway(t, { adminMode: 'development', adminInsecureNoAuth: true })
+  const raw = await RawClient.open(gw.url)
+  t.teardown(() => raw.ws.close())
+  raw.send('40')
+  await raw.next((m) => m.startsWith('40'))
+  raw.send(`42["x",${deepJson(100_000)}]`)
+  raw.send('421["room:join","after"]')
+  t.match(await raw.next((m) => m.startsWith('431')), /"ok":true/, 'the sender is still served')
+  await healthy(t, gw, 'after a deep event in development mode')
+})

@@ -34,9 +34,8 @@ const typeName = (type: unknown): string => MESSAGE_TYPES[type as number] ?? 'ot
 
 /** Messages this node exchanged with the others, by message type; read by the metrics at scrape time. */
 export class ClusterTraffic {
-  // Every type at 0 from the start, so the first message of each kind shows in rate().
-  readonly published = new Map<string, number>([...Object.values(MESSAGE_TYPES), 'other'].map((name) => [name, 0]))
-  readonly received = new Map<string, number>(this.published)
+  readonly published = new Map<string, number>()
+  readonly received = new Map<string, number>()
   /** Publications Redis refused or never answered (the local copy was still delivered). */
   publishFailures = 0
 
@@ -101,7 +100,11 @@ export function clusterAdapter ({ client, prefix, streamMaxLen, traffic, errors,
     if (!uncounted.has(adapter.nsp.name)) instrument(adapter, traffic)
     mirrorSessions(adapter, client, sessionKeyPrefix, log)
     guardAdapter(adapter as unknown as GuardedAdapter, errors)
-    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name), log)
+    // The handshake of a resuming client waits on these reads: bounded like restoreSession's.
+    const guard = <T>(command: string, reply: () => Promise<T>): Promise<T> => health.up()
+      ? health.track(command, reply(), { timed: false })
+      : Promise.reject(new HandoffError(health.problem() ?? 'redis down'))
+    adapter.recovery = recoveryOf(adapter, new StreamSessionStore(client, sessionKeyPrefix, streamName, adapter.nsp.name, guard), log)
     return adapter
   }
 }

@@ -96,3 +96,21 @@ export function guardAdapter (adapter: GuardedAdapter, errors: AdapterErrors): v
     }
   }
 }
+
+/**
+ * For a namespace whose broadcasts carry client data as is (ADMIN_MODE=development relays every
+ * client event to /admin): a packet the encoder cannot handle (nested past the stack) is dropped
+ * and reported, instead of throwing out of the relaying listener, which ends the process.
+ */
+export function containBroadcasts (adapter: { broadcast: Fn }, onError: (err: unknown) => void): void {
+  const { broadcast } = adapter
+  adapter.broadcast = (...args: unknown[]) => {
+    try {
+      const result = broadcast.apply(adapter, args)
+      return isThenable(result) ? result.then(undefined, onError) : result
+    } catch (err) {
+      onError(err)
+      return undefined
+    }
+  }
+}

@@ -40,7 +40,7 @@ export class RedisHealth {
   #seq = 0
   #lastSuccess = Date.now()
   #readies = 0
-  #reported: boolean | undefined
+  #hungReported = false
   #probing = false
   #stopped = false
   readonly #probe: NodeJS.Timeout
@@ -59,8 +59,6 @@ export class RedisHealth {
       if (this.#readies++ > 0) this.reconnects++
       this.#check()
     })
-    client.on('end', () => this.#check())
-    client.on('error', () => this.#check())
     // Often enough to notice a freeze within about one deadline even when the node is idle.
     this.#probe = setInterval(() => { this.#ping() }, Math.min(1000, timeoutMs)).unref()
   }
@@ -135,14 +133,17 @@ export class RedisHealth {
     this.track('PING', this.#client.ping()).catch(() => {}).finally(() => { this.#probing = false })
   }
 
-  /** Logs once per change between up and down, with the reason. */
+  /**
+   * Logs once when Redis stops answering and once when it answers again. A lost connection is
+   * logged by the connection itself (redis.ts), so an outage is one warning either way.
+   */
   #check (): void {
     if (this.#stopped) return
-    const up = this.up()
-    if (up === this.#reported) return
-    const first = this.#reported === undefined
-    this.#reported = up
-    if (up) this.#log.info({ redis: 'health' }, 'redis answering: broadcasts reach the cluster again')
-    else if (!first || this.#client.isOpen) this.#log.warn({ redis: 'health', problem: this.problem() }, 'redis down: local clients only, message:send answers SG_UNAVAILABLE')
+    const hung = this.hung()
+    if (hung === this.#hungReported) return
+    this.#hungReported = hung
+    if (hung) this.#log.warn({ redis: 'health', timeoutMs: this.timeoutMs }, `redis not answering within REDIS_TIMEOUT_MS (${this.timeoutMs} ms): serving local clients only, message:send answers SG_UNAVAILABLE`)
+    // Late replies also end when the connection drops: that is no answer, and redis.ts logs it.
+    else if (this.#client.isReady) this.#log.info({ redis: 'health' }, 'redis answering again')
   }
 }

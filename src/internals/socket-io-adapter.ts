@@ -42,8 +42,8 @@ export const countedAdapterOf = (nsp: { adapter: unknown }): CountedAdapter => n
 // its first await, so a publication can be tied to the `emit` that caused it (src/cluster/handoff.ts).
 // If an update made that call asynchronous, message:send would ack `ok` without waiting for Redis:
 // so it is checked on the adapter class actually in use when the first namespace is created, and
-// the gateway refuses to start rather than lie (test/internals/socket-io-adapter.test.ts fails
-// first). Written against socket.io-adapter 2.5.
+// the gateway refuses to start rather than lie (test/internals/socket-io-adapter-publish.test.ts
+// fails first). Written against socket.io-adapter 2.5.
 interface Probe {
   uid: string
   nsp: { name: string, server: { opts: Record<string, unknown> }, sockets: Map<string, unknown> }

@@ -55,39 +55,68 @@ export function parentNameOf (io: Server, nsp: Namespace): string | undefined {
 }
 
 /**
- * Calls `observe(args)` for every client event of `socket` before its listeners: `args` is the
- * event name and arguments, the ack last when the client wants one; `observe` may replace it.
+ * Returns what makes a socket call `observe(socket, args)` for each of its client events before
+ * their listeners: `args` is the event name and arguments, the ack last when the client wants
+ * one; `observe` may replace it. One function serves every socket it is given (on the private
+ * path), so a socket costs a property, not a closure.
  */
-export function observeClientEvents (socket: Socket, shapes: Pick<SocketIoShapes, 'dispatch'>, observe: (args: unknown[]) => void): void {
+export function clientEventHook (shapes: Pick<SocketIoShapes, 'dispatch'>, observe: (socket: Socket, args: unknown[]) => void): (socket: Socket) => void {
   if (!shapes.dispatch) {
-    socket.use((args, next) => {
-      observe(args)
-      next()
-    })
-    return
+    return (socket) => {
+      socket.use((args, next) => {
+        observe(socket, args)
+        next()
+      })
+    }
   }
-  const s = socket as unknown as { dispatch: (args: unknown[]) => void }
-  const dispatch = s.dispatch
-  s.dispatch = function (args) {
-    observe(args)
-    dispatch.call(this, args)
+  type Dispatch = (this: Socket, args: unknown[]) => void
+  let dispatch: Dispatch | undefined
+  const hooked: Dispatch = function (args) {
+    observe(this, args)
+    dispatch!.call(this, args)
+  }
+  return (socket) => {
+    const s = socket as unknown as { dispatch: Dispatch }
+    // Socket.IO's own, from the prototype.
+    dispatch ??= s.dispatch
+    if (s.dispatch === dispatch) {
+      s.dispatch = hooked
+      return
+    }
+    // Already replaced by someone else: wrapped on its own.
+    const own = s.dispatch
+    s.dispatch = function (args) {
+      observe(this, args)
+      own.call(this, args)
+    }
   }
 }
 
 type AnyFn = (...args: unknown[]) => unknown
+export type Emit = (this: Socket, ev: unknown, ...args: unknown[]) => boolean
 
 /**
- * Replaces `socket.emit` on the instance by `wrap(original)` (call it with `.call(socket, …)`).
- * `emit` is public; that with connection state recovery on it goes through the adapter's
- * `broadcast` (to stamp an offset) is not, which is why the counters flag their own emits.
+ * Returns what replaces `socket.emit` on a socket by `wrap(original)`, one function for every
+ * socket it is given (call the original with `.call(this, …)`). `emit` is public; that with
+ * connection state recovery on it goes through the adapter's `broadcast` (to stamp an offset) is
+ * not, which is why the counters flag their own emits.
  */
-export function wrapEmit (socket: Socket, wrap: (emit: AnyFn) => (ev: unknown, ...args: unknown[]) => boolean): void {
-  const s = socket as unknown as { emit: AnyFn }
-  s.emit = wrap(s.emit)
+export function emitHook (wrap: (emit: AnyFn) => Emit): (socket: Socket) => void {
+  let emit: AnyFn | undefined
+  let hooked: Emit | undefined
+  return (socket) => {
+    const s = socket as unknown as { emit: AnyFn }
+    if (emit === undefined) {
+      // Socket.IO's own, from the prototype.
+      emit = s.emit
+      hooked = wrap(emit)
+    }
+    s.emit = (s.emit === emit ? hooked! : wrap(s.emit)) as AnyFn
+  }
 }
 
 /**
- * Like `observeClientEvents`, but `gate` decides: an event it answers false for goes no further
+ * Like `clientEventHook`, but `gate` decides: an event it answers false for goes no further
  * (no middleware, no listener). The event rate limit refuses through it (src/limits/events.ts),
  * so a refused event costs no middleware run and no tick.
  */

@@ -71,13 +71,21 @@ export function frameSenderOf (ws: unknown): { sender: FrameSender, socket: { wr
   return { sender, socket: socket as { writableLength: number } }
 }
 
+/** Puts `replacement` in place of `sender.sendFrame` (on the instance); returns the original. */
+export function replaceSendFrame (sender: FrameSender, replacement: SendFrame): SendFrame {
+  const original = sender.sendFrame
+  sender.sendFrame = replacement
+  return original
+}
+
+/** Undoes replaceSendFrame: back to `original` (the prototype's, when it was). */
+export function restoreSendFrame (sender: FrameSender, original: SendFrame): void {
+  if (Object.getPrototypeOf(sender)?.sendFrame === original) delete (sender as Partial<FrameSender>).sendFrame
+  else sender.sendFrame = original
+}
+
 /** Replaces `sender.sendFrame` by `wrap(original)`; returns how to put the original back. */
 export function wrapSendFrame (sender: FrameSender, wrap: (original: SendFrame) => SendFrame): () => void {
-  const original = sender.sendFrame
-  const own = Object.hasOwn(sender, 'sendFrame')
-  sender.sendFrame = wrap(original)
-  return () => {
-    if (own) sender.sendFrame = original
-    else delete (sender as Partial<FrameSender>).sendFrame
-  }
+  const original = replaceSendFrame(sender, wrap(sender.sendFrame))
+  return () => { restoreSendFrame(sender, original) }
 }

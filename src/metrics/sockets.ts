@@ -6,7 +6,7 @@
 import type { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { Namespace, Socket } from 'socket.io'
-import { wrapEmit } from '../internals/socket-io.js'
+import { emitHook } from '../internals/socket-io.js'
 import { tapLocalDeliveries, type Packet } from '../internals/socket-io-adapter-delivery.js'
 import { countedAdapterOf, wrapBroadcast, type BroadcastOptions, type CountedAdapter as Adapter } from '../internals/socket-io-adapter.js'
 import type { Connections, InboundObserver } from '../realtime/connections.js'
@@ -61,9 +61,9 @@ export class SocketInstrumentation {
 
   /** `tapDeliveries`: whether the adapter's local writes can be seen (src/internals/socket-io-adapter-delivery.ts). */
   constructor (private readonly states: NamespaceStates, connections: Connections, private readonly deliveries: DeliveryCounters, private readonly tapDeliveries: boolean) {
-    const observer: InboundObserver = (socket) => {
-      if (!this.states.counts(socket.nsp)) return undefined
-      const events = this.states.of(socket.nsp).events
+    const observer: InboundObserver = (nsp) => {
+      if (!this.states.counts(nsp)) return undefined
+      const events = this.states.of(nsp).events
       return (event) => {
         const slot = events.slot(event)
         slot.received()
@@ -77,28 +77,33 @@ export class SocketInstrumentation {
     if (this.#done.has(nsp) || !this.states.counts(nsp)) return
     this.#done.add(nsp)
     const state = this.states.of(nsp)
+    // One listener and one emit wrapper for every socket of the namespace (called with the
+    // socket as `this`): a socket costs no closure here.
+    const disconnected = function (reason: string): void { state.disconnect(reason).value++ }
+    const hookEmit = emitHook((emit) => {
+      const instrumentation = this
+      return function (ev, ...args) {
+        const last = args.length - 1
+        if (last >= 0 && typeof args[last] === 'function') args[last] = instrumentation.#timeAck(state, args[last] as AnyFn)
+        instrumentation.#directEmit = true
+        try {
+          emit.call(this, ev, ...args)
+        } finally {
+          instrumentation.#directEmit = false
+        }
+        state.events.slot(ev).sent()
+        return true
+      }
+    })
     // First of the namespace's listeners: one registered before (the session:ready event with
     // connection state recovery) must find socket.emit wrapped, or its emit counts as a broadcast.
-    ;(nsp as unknown as EventEmitter).prependListener('connection', (socket: Socket) => this.#socket(state, socket))
-    this.#adapter(state, countedAdapterOf(nsp))
-  }
-
-  #socket (state: NamespaceState, socket: Socket): void {
-    state.connects.value++
-    socket.once('disconnect', (reason: string) => { state.disconnect(reason).value++ })
-
-    wrapEmit(socket, (emit) => (ev, ...args) => {
-      const last = args.length - 1
-      if (last >= 0 && typeof args[last] === 'function') args[last] = this.#timeAck(state, args[last] as AnyFn)
-      this.#directEmit = true
-      try {
-        emit.call(socket, ev, ...args)
-      } finally {
-        this.#directEmit = false
-      }
-      state.events.slot(ev).sent()
-      return true
+    ;(nsp as unknown as EventEmitter).prependListener('connection', (socket: Socket) => {
+      state.connects.value++
+      // Socket.IO emits "disconnect" once.
+      socket.on('disconnect', disconnected)
+      hookEmit(socket)
     })
+    this.#adapter(state, countedAdapterOf(nsp))
   }
 
   #timeAck (state: NamespaceState, ack: AnyFn): AnyFn {

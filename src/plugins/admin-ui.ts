@@ -14,6 +14,7 @@ import { ADMIN_ACTIONS, auditAdminActions, type AdminAction } from '../admin/aud
 import { clusterChannel, singleNodeChannel } from '../admin/channel.js'
 import { adminCredentials } from '../admin/credentials.js'
 import { instrumentAdmin } from '../admin/instrument.js'
+import { containBroadcasts } from '../cluster/guard.js'
 import { installLogin, type AdminSessionStore } from '../admin/logins.js'
 import { registerAdminMetrics } from '../admin/metrics.js'
 import { OPERATOR_ACTIONS, serveOperators } from '../admin/operators.js'
@@ -128,6 +129,8 @@ export default fp<AdminUiOptions>(async (app, { config, store = new InMemoryStor
       auth: false, readonly: config.adminReadonly, mode: 'development', namespaceName: ADMIN_NAMESPACE, serverId: app.cluster.nodeId
     }, { onFailure: (err) => { app.log.error({ err }, 'admin UI failed to serve a page update') } })
     stop = instrumented.stop
+    // It relays client payloads as they came: one nested past the stack must not end the process.
+    containBroadcasts(adminNsp.adapter as unknown as Parameters<typeof containBroadcasts>[0], (err) => { app.log.error({ err }, 'admin UI could not relay a client event (development mode)') })
     // src/internals/admin-ui.ts: admin-ui changed how it keeps its stats timer.
     if (instrumented.timers.length !== 1) app.log.warn({ package: '@socket.io/admin-ui', timers: instrumented.timers.length }, 'admin-ui started no single stats timer: a closed gateway may keep one running')
   } else {

@@ -82,6 +82,10 @@ export function jwtAuth (config: Config): Authenticate {
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       throw new HandshakeError(SocketErrorCode.AuthInvalid, 'Token refused: the "sub" claim (user id) is missing')
     }
+    // A token without exp is valid until the key changes: one leaked token is a login for ever.
+    if (config.jwtRequireExp && payload.exp === undefined) {
+      throw new HandshakeError(SocketErrorCode.AuthInvalid, 'Token refused: it has no "exp" claim (expiry), which this gateway requires (JWT_REQUIRE_EXP)')
+    }
     const rooms = roomsClaim(payload)
     return { id: payload.sub, ...(rooms ? { rooms } : {}), ...(payload.exp !== undefined ? { exp: payload.exp } : {}) }
   }

@@ -79,54 +79,61 @@ export type ChatCluster = Pick<Cluster, 'connected' | 'handoff'>
 export type Unanswered = (event: string, code: SocketErrorCode) => void
 
 export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster, unanswered: Unanswered = () => {}): void {
+  const isSocketId = isSocketIdOf(nsp)
+  // One listener function per event for every socket of the namespace (Socket.IO calls it with
+  // the socket as `this`): a connected socket costs no closures here.
+  function joinRoom (this: GatewaySocket, ...args: unknown[]): void {
+    const [room, reply] = split(args)
+    if (!reply) return
+    const problem = joinProblem(this, room, config.maxRoomsPerSocket)
+    if (problem) return reply(problem)
+    this.join(room as string)
+    reply({ ok: true })
+  }
+
+  function leaveRoom (this: GatewaySocket, ...args: unknown[]): void {
+    const [room, reply] = split(args)
+    if (!reply) return
+    const problem = roomNameProblem(room, isSocketId)
+    if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
+    this.leave(room as string)
+    reply({ ok: true })
+  }
+
+  function sendMessage (this: GatewaySocket, ...args: unknown[]): void {
+    const [payload, reply] = split(args)
+    const refuse = (res: AckError): void => {
+      if (reply) reply(res)
+      else unanswered('message:send', res.error.code)
+    }
+    const problem = messageProblem(payload, config.messageMaxLength)
+    if (problem) return refuse(fail(SocketErrorCode.InvalidPayload, problem))
+    const msg = payload as SendMessage
+    const room = msg.room ?? config.defaultRoom
+    if (!this.rooms.has(room)) {
+      return refuse(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
+    }
+    // `ok` promises that every node got the message (docs/delivery.md). While the cluster
+    // cannot take it, nothing is sent anywhere, so a retry cannot make a duplicate.
+    if (!cluster.connected()) {
+      return refuse(unavailable('the cluster cannot take messages now (its Redis is down or not answering); nothing was sent, retry shortly'))
+    }
+    const id = randomUUID()
+    const author = this.data.user.id
+    cluster.handoff(() => {
+      nsp.to(room).emit('message:new', { id, author, content: msg.content, room, timestamp: Date.now() })
+    }).then(() => reply?.({ ok: true, id }), () => {
+      refuse(unavailable(`the cluster did not take message ${id} (Redis failed or did not answer in time): this node's clients got it, other nodes may not; retry shortly`))
+    })
+  }
+
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
     // A recovered socket already has its rooms back, and may have left the default one.
     if (!socket.recovered && roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
-
-    socket.on('room:join', (...args: unknown[]) => {
-      const [room, reply] = split(args)
-      if (!reply) return
-      const problem = joinProblem(socket, room, config.maxRoomsPerSocket)
-      if (problem) return reply(problem)
-      socket.join(room as string)
-      reply({ ok: true })
-    })
-
-    socket.on('room:leave', (...args: unknown[]) => {
-      const [room, reply] = split(args)
-      if (!reply) return
-      const problem = roomNameProblem(room, isSocketIdOf(nsp))
-      if (problem) return reply(fail(SocketErrorCode.InvalidRoom, problem))
-      socket.leave(room as string)
-      reply({ ok: true })
-    })
-
-    socket.on('message:send', (...args: unknown[]) => {
-      const [payload, reply] = split(args)
-      const refuse = (res: AckError): void => {
-        if (reply) reply(res)
-        else unanswered('message:send', res.error.code)
-      }
-      const problem = messageProblem(payload, config.messageMaxLength)
-      if (problem) return refuse(fail(SocketErrorCode.InvalidPayload, problem))
-      const msg = payload as SendMessage
-      const room = msg.room ?? config.defaultRoom
-      if (!socket.rooms.has(room)) {
-        return refuse(fail(SocketErrorCode.NotInRoom, `you have not joined room "${room}"; send room:join first`))
-      }
-      // `ok` promises that every node got the message (docs/delivery.md). While the cluster
-      // cannot take it, nothing is sent anywhere, so a retry cannot make a duplicate.
-      if (!cluster.connected()) {
-        return refuse(unavailable('the cluster cannot take messages now (its Redis is down or not answering); nothing was sent, retry shortly'))
-      }
-      const id = randomUUID()
-      cluster.handoff(() => {
-        nsp.to(room).emit('message:new', { id, author: user.id, content: msg.content, room, timestamp: Date.now() })
-      }).then(() => reply?.({ ok: true, id }), () => {
-        refuse(unavailable(`the cluster did not take message ${id} (Redis failed or did not answer in time): this node's clients got it, other nodes may not; retry shortly`))
-      })
-    })
+    socket.on('room:join', joinRoom as never)
+    socket.on('room:leave', leaveRoom as never)
+    socket.on('message:send', sendMessage as never)
   })
 }

@@ -8,7 +8,7 @@ import type { Socket as EngineSocket } from 'engine.io'
 import type { Namespace, Socket } from 'socket.io'
 import { closePollingNow, OutboundQueues } from '../internals/engine-io.js'
 import type { InternalShapes } from '../internals/index.js'
-import { observeClientEvents } from '../internals/socket-io.js'
+import { clientEventHook } from '../internals/socket-io.js'
 import type { GatewayServer } from '../plugins/socket-io.js'
 import type { GatewayNamespace } from './chat.js'
 
@@ -19,16 +19,17 @@ export interface AckedEvent {
   acked: (receivedAt: number, response: unknown) => void
 }
 /**
- * Told once per socket; returns the function told of each of its client→server events (which
- * returns where the event's ack is reported). Metrics observe through this, so every event
+ * Told once per namespace; returns the function told of each client→server event of its sockets
+ * (which returns where the event's ack is reported). Metrics observe through this, so every event
  * crosses one hook only, the one that also tracks acks for drain.
  */
-export type InboundObserver = (socket: Socket) => ((event: unknown) => AckedEvent | undefined) | undefined
+export type InboundObserver = (nsp: Namespace) => ((event: unknown) => AckedEvent | undefined) | undefined
 
-interface Entry { inflight: number, waiters: Array<() => void> }
+/** A connection's acks in flight; made on its first acked event (an idle connection has none). */
+interface Entry { inflight: number, waiters?: Array<() => void> }
 
 const wake = (entry: Entry): void => {
-  for (const resolve of entry.waiters.splice(0)) resolve()
+  if (entry.waiters) for (const resolve of entry.waiters.splice(0)) resolve()
 }
 
 /** Resolves once each of `conns` has emitted one of `events`, or after `ms`; leaves no listener or timer behind. */
@@ -62,7 +63,7 @@ function terminate (conn: EngineSocket): void {
 }
 
 export class Connections {
-  readonly #open = new Map<EngineSocket, Entry>()
+  readonly #open = new Map<EngineSocket, Entry | null>()
   readonly #instrumented = new WeakSet<object>()
   #observer?: InboundObserver
   // The TCP sockets of WebSocket transports. They outlive their engine.io connection while ws
@@ -76,17 +77,24 @@ export class Connections {
   /** `shapes`: which private internals to use (src/internals; false takes the public path). */
   constructor (io: GatewayServer, server: HttpServer, readonly shapes: InternalShapes) {
     this.queues = new OutboundQueues(io.engine, shapes.engineIo)
+    // One listener function for every socket and connection (called with it as `this`): an idle
+    // connection costs its place in the set and map, no closure.
+    const upgraded = this.#upgraded
+    const open = this.#open
+    const upgradedClosed = function (this: Duplex): void { upgraded.delete(this) }
+    const connClosed = function (this: EngineSocket): void {
+      const entry = open.get(this)
+      open.delete(this)
+      if (entry) wake(entry)
+    }
     server.on('upgrade', (_req, socket: Duplex) => {
-      this.#upgraded.add(socket)
-      socket.once('close', () => this.#upgraded.delete(socket))
+      upgraded.add(socket)
+      // Both emit "close" once.
+      socket.on('close', upgradedClosed)
     })
     io.engine.on('connection', (conn: EngineSocket) => {
-      this.#open.set(conn, { inflight: 0, waiters: [] })
-      conn.once('close', () => {
-        const entry = this.#open.get(conn)
-        this.#open.delete(conn)
-        if (entry) wake(entry)
-      })
+      open.set(conn, null)
+      conn.on('close', connClosed)
     })
   }
 
@@ -103,20 +111,28 @@ export class Connections {
     // Idempotent: metrics instruments every namespace, realtime its own ones.
     if (this.#instrumented.has(nsp)) return
     this.#instrumented.add(nsp)
+    // Resolved at the namespace's first connection after metrics set their observer.
+    let onEvent: ((event: unknown) => AckedEvent | undefined) | undefined
+    let resolved = false
+    // Every client event, before its listeners (src/internals/socket-io.ts says how); one hook
+    // function for the whole namespace.
+    const hook = clientEventHook(this.shapes.socketIo, (socket, packet) => {
+      const last = packet.length - 1
+      const event = packet[0] as string
+      const observed = onEvent?.(event)
+      // Only events with an ack need more: most client events have none.
+      if (typeof packet[last] === 'function') {
+        // Nobody answers an event nobody listens to: counting its ack would hold a drain for nothing.
+        const heard = socket.listenerCount(event as never) > 0 || socket.listenersAny().length > 0
+        if (heard || observed) packet[last] = this.track(socket.conn, packet[last] as () => void, observed, heard)
+      }
+    })
     ;(nsp as GatewayNamespace).on('connection', (socket) => {
-      const onEvent = this.#observer?.(socket as unknown as Socket)
-      // Every client event, before its listeners (src/internals/socket-io.ts says how).
-      observeClientEvents(socket as unknown as Socket, this.shapes.socketIo, (packet) => {
-        const last = packet.length - 1
-        const event = packet[0] as string
-        const observed = onEvent?.(event)
-        // Only events with an ack need more: most client events have none.
-        if (typeof packet[last] === 'function') {
-          // Nobody answers an event nobody listens to: counting its ack would hold a drain for nothing.
-          const heard = socket.listenerCount(event as never) > 0 || socket.listenersAny().length > 0
-          if (heard || observed) packet[last] = this.track(socket.conn, packet[last] as () => void, observed, heard)
-        }
-      })
+      if (!resolved && this.#observer) {
+        onEvent = this.#observer(nsp as Namespace)
+        resolved = true
+      }
+      hook(socket as unknown as Socket)
     })
   }
 
@@ -125,7 +141,13 @@ export class Connections {
    * hand to listeners in place of the original.
    */
   track<A extends (...args: never[]) => unknown> (conn: EngineSocket, ack: A, observer?: AckedEvent, owed = true): A {
-    const entry = owed ? this.#open.get(conn) : undefined
+    let entry: Entry | undefined
+    if (owed) {
+      const found = this.#open.get(conn)
+      // undefined: the connection has closed.
+      if (found === null) this.#open.set(conn, entry = { inflight: 0 })
+      else entry = found
+    }
     if (!entry && !observer) return ack
     if (entry) entry.inflight++
     const receivedAt = observer?.timed === true ? performance.now() : 0
@@ -175,6 +197,6 @@ export class Connections {
   async idle (conn: EngineSocket): Promise<void> {
     const entry = this.#open.get(conn)
     if (!entry || entry.inflight === 0) return
-    await new Promise<void>((resolve) => { entry.waiters.push(resolve) })
+    await new Promise<void>((resolve) => { (entry.waiters ??= []).push(resolve) })
   }
 }

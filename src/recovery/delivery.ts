@@ -9,7 +9,7 @@
 //   packets its replay already held (clustered, another node's broadcast can reach this node
 //   after a replay read it from Redis). Each packet exactly once.
 // The adapter's `broadcast` encodes once (`_encode`) and then hands the encoding to each
-// recipient (`apply`): socket.io-adapter internals, see src/internals/socket.io-adapter.ts.
+// recipient (`apply`): socket.io-adapter internals, see src/internals/socket-io-adapter-recovery.ts.
 import type { Audience, Packet, PacketOptions } from './types.js'
 
 /** What this file reads of a Socket.IO socket: the members the adapter's own broadcast uses. */

@@ -3,7 +3,7 @@
 // streams adapter (stream-store.ts, attached by src/cluster/adapter.ts). See docs/delivery.md.
 import type { FastifyBaseLogger } from 'fastify'
 import type { ServerOptions } from 'socket.io'
-import { checkAdapterShape } from '../internals/socket.io-adapter.js'
+import { checkAdapterShape } from '../internals/socket-io-adapter-recovery.js'
 import { Deliveries, type Delivered, type DeliveryAdapter } from './delivery.js'
 import { LocalSessionAdapter, type SessionStore } from './local-store.js'
 import { resumeSessions, type ResumeAdapter } from './resume.js'

@@ -10,7 +10,7 @@ const outcomeOf = (reason: RecoveryReason): string => (RECOVERED_REASONS as read
 export function registerRecoveryMetrics (registry: Registry, prefix: string, counts: RecoveryCounts, namespaces: readonly string[]): void {
   new Counter({
     name: `${prefix}connection_recoveries_total`,
-    help: 'Reconnections that asked for connection state recovery, by outcome (recovered, not_recovered) and reason (resumed, taken_over; unknown_session, expired, offset_too_old, token_expired)',
+    help: 'Reconnections that asked for connection state recovery, by outcome (recovered, not_recovered) and reason (resumed, taken_over; unknown_session, expired, offset_too_old, token_expired, unavailable)',
     labelNames: ['namespace', 'outcome', 'reason'],
     registers: [registry],
     collect () {

@@ -36,6 +36,9 @@ function decodeData (raw: string): Broadcast {
   return (raw.startsWith('{') ? JSON.parse(raw) : decode(Buffer.from(raw, 'base64'))) as Broadcast
 }
 
+/** Bounds a Redis command the handshake waits on (REDIS_TIMEOUT_MS), or refuses it while Redis is down. */
+export type Guard = <T>(command: string, reply: () => Promise<T>) => Promise<T>
+
 export class StreamSessionStore implements SessionStore, Delivered {
   readonly withOffset = new WeakSet<Packet>()
   readonly #recent: Array<{ offset: string, data: unknown[], audience: Audience, at: number }> = []
@@ -43,16 +46,18 @@ export class StreamSessionStore implements SessionStore, Delivered {
   readonly #keyPrefix: string
   readonly #stream: string
   readonly #nsp: string
+  readonly #guard: Guard
 
-  constructor (client: RedisClient, keyPrefix: string, stream: string, nsp: string) {
+  constructor (client: RedisClient, keyPrefix: string, stream: string, nsp: string, guard: Guard = (_c, reply) => reply()) {
     this.#client = client
     this.#keyPrefix = keyPrefix
     this.#stream = stream
     this.#nsp = nsp
+    this.#guard = guard
   }
 
   async takeSession (pid: string): Promise<Session & { live?: boolean }> {
-    const raw = await this.#client.getDel(this.#keyPrefix + pid)
+    const raw = await this.#redis('GETDEL', () => this.#client.getDel(this.#keyPrefix + pid))
     // Redis forgets an expired key: expired and never-known look the same here.
     if (raw === null) throw new NotRecovered('unknown_session', 'no session in Redis under this pid')
     return decode(Buffer.from(raw, 'base64')) as Session & { live?: boolean }
@@ -60,7 +65,7 @@ export class StreamSessionStore implements SessionStore, Delivered {
 
   async missedSince (offset: string, rooms: string[]): Promise<{ packets: unknown[][], upTo?: string }> {
     if (!STREAM_ID.test(offset)) throw new NotRecovered('unknown_session', 'the offset is not a stream id')
-    const [first] = await this.#client.xRange(this.#stream, '-', '+', { COUNT: 1 })
+    const [first] = await this.#redis('XRANGE', () => this.#client.xRange(this.#stream, '-', '+', { COUNT: 1 }))
     // Trimming (REDIS_STREAM_MAX_LEN) removes the oldest entries: every entry after the offset is
     // still there when the offset is not older than the first one.
     if (first === undefined || compareIds(offset, first.id) < 0) {
@@ -69,7 +74,7 @@ export class StreamSessionStore implements SessionStore, Delivered {
     const packets: unknown[][] = []
     let upTo = offset
     for (let page = 0; page < MAX_PAGES; page++) {
-      const entries = await this.#client.xRange(this.#stream, nextId(upTo), '+', { COUNT: PAGE })
+      const entries = await this.#redis('XRANGE', () => this.#client.xRange(this.#stream, nextId(upTo), '+', { COUNT: PAGE }))
       for (const { id, message } of entries) {
         upTo = id
         if (message.nsp !== this.#nsp || message.type !== '3' || message.data === undefined) continue
@@ -80,6 +85,15 @@ export class StreamSessionStore implements SessionStore, Delivered {
       if (entries.length < PAGE) return { packets, upTo }
     }
     throw new NotRecovered('offset_too_old', `more than ${PAGE * MAX_PAGES} entries to replay`)
+  }
+
+  /** A failed or timed-out command ends the resume: the client gets a new session rather than waiting. */
+  async #redis<T> (command: string, reply: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#guard(command, reply)
+    } catch (err) {
+      throw new NotRecovered('unavailable', `Redis did not answer ${command}: ${(err as Error).message}`)
+    }
   }
 
   record (offset: string, data: unknown[], audience: Audience): void {

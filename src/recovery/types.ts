@@ -21,7 +21,7 @@ export interface RestoredSession extends Session { missedPackets: unknown[][] }
 
 /** Why a resume did or did not get its session back: the `reason` label of the recoveries counter. */
 export const RECOVERED_REASONS = ['resumed', 'taken_over'] as const
-export const NOT_RECOVERED_REASONS = ['unknown_session', 'expired', 'offset_too_old', 'token_expired'] as const
+export const NOT_RECOVERED_REASONS = ['unknown_session', 'expired', 'offset_too_old', 'token_expired', 'unavailable'] as const
 export type RecoveryReason = typeof RECOVERED_REASONS[number] | typeof NOT_RECOVERED_REASONS[number]
 
 /** A resume refused for `reason`; Socket.IO then starts a new session for the client. */

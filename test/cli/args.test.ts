@@ -62,7 +62,7 @@ t.test('loadtest: the URL, the scenario and options that belong to another scena
   t.equal(usage(() => parseLoadtestArgs(['localhost:3000'])), 'localhost: URL; expected http: or https: (Socket.IO upgrades to WebSocket itself)')
   t.equal(usage(() => parseLoadtestArgs(['not a url'])), '"not a url" is not a URL; expected one like http://127.0.0.1:3000 (a namespace may follow: /chat)')
   t.equal(usage(() => parseLoadtestArgs(['http://a', 'http://b'])), 'one URL expected; got "http://a" "http://b" (options start with --)')
-  t.equal(usage(() => parseLoadtestArgs(['http://a', '--scenario', 'flood'])), '--scenario: "flood" is not valid; expected one of chat, echo, idle, publish')
+  t.equal(usage(() => parseLoadtestArgs(['http://a', '--scenario', 'flood'])), '--scenario: "flood" is not valid; expected one of chat, delivery, echo, idle, publish')
   t.equal(usage(() => parseLoadtestArgs(['http://a', '--event', 'ping'])), '--event is an option of --scenario echo, not of chat')
   t.equal(usage(() => parseLoadtestArgs(['http://a', '--duration', 'forever'])), '--duration: "forever" is not valid; expected a duration like 90s, 15m, 1h or 7d (a bare number is seconds)')
   t.equal(usage(() => parseLoadtestArgs(['http://a', '--metrics-url', 'metrics'])), '--metrics-url: "metrics" is not valid; expected comma-separated URLs like http://127.0.0.1:3000/metrics')

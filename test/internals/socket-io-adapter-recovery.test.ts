@@ -1,10 +1,10 @@
-// socket.io-adapter's internals that per-client recovery wraps (src/internals/socket.io-adapter.ts)
+// socket.io-adapter's internals that per-client recovery wraps (src/internals/socket-io-adapter-recovery.ts)
 // have the expected shape in the installed version, and do what src/recovery/delivery.ts assumes:
 // a broadcast calls `_encode` once, then `apply` once, synchronously, and hands each recipient
 // the encoding through `socket.client.writeToEngine`.
 import t from 'tap'
 import { Adapter } from 'socket.io-adapter'
-import { adapterShapeProblems, checkAdapterShape } from '../../src/internals/socket.io-adapter.js'
+import { adapterShapeProblems, checkAdapterShape } from '../../src/internals/socket-io-adapter-recovery.js'
 
 t.test('the installed socket.io-adapter has the members per-client recovery wraps', async (t) => {
   t.same(adapterShapeProblems(), [])
