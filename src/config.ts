@@ -262,15 +262,15 @@ export const ConfigSchema = Type.Object({
     expected: 'a non-negative integer (milliseconds)',
     description: 'After a socket is disconnected for its event rate, new connections from its address are refused for this long (0: not at all), so reconnecting does not buy a fresh burst'
   }),
-  ipMaxConnections: setting(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }), {
+  ipMaxConnections: setting(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 1000 }), {
     env: 'IP_MAX_CONNECTIONS',
-    expected: 'an integer from 1 to 10000000 (connections)',
-    description: 'Connections one client address may hold open on this node (the address as TRUST_PROXY says); more are refused with HTTP 403'
+    expected: 'an integer from 0 to 10000000 (connections; 0: no cap)',
+    description: 'Connections one client address may hold open on this node (the address as TRUST_PROXY says); more are refused with HTTP 403. 0 turns the cap off (a load test from one machine; never on a public port)'
   }),
-  ipHandshakeRate: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
+  ipHandshakeRate: setting(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 100 }), {
     env: 'IP_HANDSHAKE_RATE',
-    expected: 'an integer from 1 to 1000000 (handshakes a second)',
-    description: 'New connections one client address may open a second on this node, on average; more are refused with HTTP 403'
+    expected: 'an integer from 0 to 1000000 (handshakes a second; 0: no limit)',
+    description: 'New connections one client address may open a second on this node, on average; more are refused with HTTP 403. 0 turns the limit off (IP_HANDSHAKE_BURST then unused)'
   }),
   ipHandshakeBurst: setting(Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1000 }), {
     env: 'IP_HANDSHAKE_BURST',

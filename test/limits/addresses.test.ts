@@ -47,6 +47,15 @@ t.test('IP_MAX_CONNECTIONS: one address is refused past its cap on both transpor
   t.type(await openFrom(t, gw, '10.0.0.1'), WebSocket, 'once one closed, the address may connect again')
 })
 
+t.test('IP_MAX_CONNECTIONS=0 and IP_HANDSHAKE_RATE=0 turn the per-address limits off (a load test from one machine)', async (t) => {
+  const gw = await startGateway(t, { trustProxy: true, ipMaxConnections: 0, ipHandshakeRate: 0, ipHandshakeBurst: 1 })
+  const held: WebSocket[] = []
+  for (let i = 0; i < 5; i++) held.push(await openFrom(t, gw, '10.0.0.1') as WebSocket)
+  t.ok(held.every((ws) => ws instanceof WebSocket), 'five WebSockets from one address, past a burst of 1')
+  for (let i = 0; i < 5; i++) t.equal((await pollFrom(gw, '10.0.0.1')).status, 200, `polling handshake ${i + 1}`)
+  t.equal(await limitCount(gw, 'ip_connections') + await limitCount(gw, 'ip_handshake_rate'), 0, 'nothing refused')
+})
+
 t.test('IP_HANDSHAKE_RATE: past the burst, new connections from one address wait for the rate', async (t) => {
   const gw = await startGateway(t, { trustProxy: true, ipHandshakeRate: 1, ipHandshakeBurst: 3 })
   for (let i = 0; i < 3; i++) t.equal((await pollFrom(gw, '10.0.0.1')).status, 200, `handshake ${i + 1} of the burst`)
