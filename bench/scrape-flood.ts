@@ -7,10 +7,10 @@
 //     taskset -c 1 node --import tsx bench/scrape-flood.ts
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import WebSocket from 'ws'
 import { buildGateway } from './gateway.js'
 import { SERVER_FLAGS } from './server-flags.js'
+import { freePort } from '../test/free-port.js'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -20,14 +20,6 @@ const SOCKETS = Number(process.env.SOCKETS ?? 1000)
 const TICKS = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds (pid: number): number {

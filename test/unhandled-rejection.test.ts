@@ -2,21 +2,13 @@
 // and the node keeps serving. createGateway itself installs nothing (see the last test).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { startGateway } from '../src/testing.js'
+import { freePort } from './free-port.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 t.setTimeout(120_000)
-
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 t.test('socketgate serve logs and counts an unhandled rejection and keeps serving', async (t) => {
   const port = await freePort()

@@ -2,10 +2,11 @@
 // src/ changed), and starts processes whose signals and logs a test follows.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureBuilt } from '../../bin/build.js'
+import { freePort } from '../free-port.js'
+export { freePort }
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = fileURLToPath(new URL('../../bin/socketgate.js', import.meta.url))
@@ -34,15 +35,6 @@ export function runCli (args: string[], opts: { env?: Record<string, string>, in
     })
     child.stdin!.end(opts.input ?? '')
   })
-}
-
-/** A port nobody listens on right now. */
-export async function freePort (): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 export interface Watched {

@@ -6,28 +6,21 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { get, type IncomingMessage } from 'node:http'
-import { createServer, connect } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import type { GatewayClient } from '../../src/client.js'
 import { nextEvent } from '../../src/testing.js'
+import { freePort } from '../free-port.js'
+export { freePort }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SHARED_REDIS = 'redis://127.0.0.1:6379'
 export const API_KEY = 'cluster-test-key-0123456789'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
-
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A key prefix no other test uses, so tests sharing the Redis on 6379 never see each other. */
 export const uniquePrefix = (): string => `sgtest-${randomBytes(4).toString('hex')}`

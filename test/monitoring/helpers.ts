@@ -2,11 +2,12 @@
 // rule expressions, the metric names they use) and a real Prometheus child process.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { freePort } from '../free-port.js'
+export { freePort }
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const repoPath = (...parts: string[]): string => join(REPO, ...parts)
@@ -134,14 +135,6 @@ export function familyOf (name: string, all: Map<string, string>): string | unde
   const m = /^(.*)_(bucket|sum|count)$/.exec(name)
   if (m && (all.get(m[1]!) === 'histogram' || all.get(m[1]!) === 'summary')) return m[1]
   return undefined
-}
-
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 export interface PromResult { metric: Record<string, string>, value: [number, string] }
