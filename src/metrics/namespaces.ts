@@ -14,7 +14,9 @@ const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(SocketErrorCode))
 /** The codes an ack of the chat protocol can carry ({ ok: false }), and the fallback: refusal reasons made at 0. */
 const ACK_CODES = [
   SocketErrorCode.InvalidPayload, SocketErrorCode.InvalidRoom, SocketErrorCode.RoomForbidden,
-  SocketErrorCode.NotInRoom, SocketErrorCode.TooManyRooms, 'other'
+  SocketErrorCode.NotInRoom, SocketErrorCode.TooManyRooms, SocketErrorCode.Unavailable, 'other',
+  // What the event rate limit reports (src/plugins/event-limits.ts).
+  'rate limited'
 ]
 
 /**

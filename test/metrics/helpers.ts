@@ -34,6 +34,16 @@ export function histogramCount (s: Scrape, name: string, labels: Record<string, 
   return s.get(name)?.values.find((v) => v.metricName === `${name}_count` && matches(v, labels))?.value ?? 0
 }
 
+/** Every series of the gateway's own families as `name{labels}`, sorted: a diff names what appeared. */
+export function seriesNames (s: Scrape, prefix = 'socketgate_'): string[] {
+  const names: string[] = []
+  for (const [name, m] of s) {
+    if (!name.startsWith(prefix)) continue
+    for (const v of m.values) names.push(`${v.metricName ?? name}${JSON.stringify(v.labels)}`)
+  }
+  return names.sort()
+}
+
 /** Every series of the gateway's own families (process_/nodejs_ ones excluded). */
 export function seriesCount (s: Scrape, prefix = 'socketgate_'): number {
   let n = 0

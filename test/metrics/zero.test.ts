@@ -23,7 +23,7 @@ const DISCONNECT = ['transport close', 'transport error', 'ping timeout', 'parse
   'forced server close', 'client namespace disconnect', 'server namespace disconnect', 'other']
 const CONNECT_ERRORS = ['auth refused', 'draining', 'middleware error']
 const HANDSHAKE = ['transport unknown', 'session id unknown', 'bad handshake method', 'bad request', 'forbidden', 'unsupported protocol version', 'other']
-const CODES = ['SG_INVALID_PAYLOAD', 'SG_INVALID_ROOM', 'SG_ROOM_FORBIDDEN', 'SG_NOT_IN_ROOM', 'SG_TOO_MANY_ROOMS', 'other']
+const CODES = ['SG_INVALID_PAYLOAD', 'SG_INVALID_ROOM', 'SG_ROOM_FORBIDDEN', 'SG_NOT_IN_ROOM', 'SG_TOO_MANY_ROOMS', 'SG_UNAVAILABLE', 'other', 'rate limited']
 
 t.test('a gateway that has served nothing has every closed label set at 0', async (t) => {
   const gw = await startGateway(t, { namespaces: ['/chat'], connectionRecovery: true, metricsEvents: 'poll:vote,poll:closed', adminUi: false })
