@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { writeHeapSnapshot } from 'node:v8'
 import { Server, type Socket } from 'socket.io'
 import { loadGateway } from './gateway.js'
+import { BENCH_LIMITS } from './no-limits.js'
 
 const variant = process.argv[2] ?? 'gateway'
 const echo = (socket: Socket): void => {
@@ -25,7 +26,8 @@ async function start (): Promise<number> {
     return (http.address() as { port: number }).port
   }
   const { createGateway } = await loadGateway()
-  const gw = await createGateway({ logLevel: 'warn', demoPage: false })
+  // Per-address limits raised (not off): every client comes from 127.0.0.1 here.
+  const gw = await createGateway({ ...BENCH_LIMITS, logLevel: 'warn', demoPage: false })
   gw.io.on('connection', (socket) => { echo(socket as unknown as Socket) })
   await gw.listen({ port: 0, host: '127.0.0.1' })
   return (gw.app.server.address() as { port: number }).port
