@@ -71,8 +71,9 @@ function packetCreated (this: Conn, packet: Packet): void {
 }
 
 /** The write buffer went to the transport: from here ws's bufferedAmount (or the kernel) has it. */
-function flushed (this: Conn): void {
-  this[STATE]!.queued = 0
+function flushed (conn: Conn): void {
+  const s = conn[STATE]
+  if (s) s.queued = 0
 }
 
 function packetReceived (this: Conn, packet: Packet): void {
@@ -96,12 +97,15 @@ export class OutboundLimit {
   constructor (readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {
+    // Each event name a connection listens to grows its listener dictionary: "flush" is taken
+    // from the server (engine.io emits it there too), "upgrade" only off WebSocket.
+    engine.on('flush', flushed)
     engine.on('connection', (conn: Conn) => {
-      conn[STATE] = new Outbound(this, webSocketOf(conn.transport as unknown as Transport, this.shapes))
+      const ws = webSocketOf(conn.transport as unknown as Transport, this.shapes)
+      conn[STATE] = new Outbound(this, ws)
       conn.on('packetCreate', packetCreated)
-      conn.on('flush', flushed)
       conn.on('packet', packetReceived)
-      conn.on('upgrade', upgraded)
+      if (ws === undefined) conn.on('upgrade', upgraded)
     })
   }
 

@@ -51,7 +51,9 @@ export class PartialMessages {
       const w = new Watched(this)
       conn[STATE] = w
       this.watch(conn, w, conn.transport as unknown as { name: string })
-      conn.on('upgrade', transportReady)
+      // A connection already on WebSocket has no upgrade to wait for (and no "upgrade" listener
+      // to grow its listener dictionary).
+      if (w.ws === undefined) conn.on('upgrade', transportReady)
       // engine.io emits "close" once; a plain listener spares the `once` wrapper.
       conn.on('close', closed)
     })
