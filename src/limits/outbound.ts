@@ -43,50 +43,82 @@ export function cutOff (conn: EngineSocket, shapes: TransportShapes): void {
   ws?.terminate()
 }
 
+/** Where a connection's state hangs on its engine.io socket. */
+const STATE: unique symbol = Symbol('socketgate.outboundLimit')
+type Conn = EngineSocket & { [STATE]?: Outbound }
+
+/**
+ * One connection's count. The listeners below are shared by every connection (they find this
+ * object on the socket they are called on), so an idle connection costs this object and a
+ * property, not four closures and their context.
+ */
+class Outbound {
+  queued = 0
+  pingOutstanding = false
+  done = false
+  constructor (readonly limit: OutboundLimit, public ws: WebSocketLike | undefined) {}
+}
+
+function packetCreated (this: Conn, packet: Packet): void {
+  const s = this[STATE]!
+  if (packet.type === 'ping') s.pingOutstanding = true
+  s.queued += packetSize(packet)
+  if (s.done) return
+  const held = s.ws === undefined ? s.queued : s.queued + s.ws.bufferedAmount
+  if (held <= s.limit.maxBytes) return
+  s.done = true
+  s.limit.overflowed(this, held)
+}
+
+/** The write buffer went to the transport: from here ws's bufferedAmount (or the kernel) has it. */
+function flushed (conn: Conn): void {
+  const s = conn[STATE]
+  if (s) s.queued = 0
+}
+
+function packetReceived (this: Conn, packet: Packet): void {
+  if (packet.type !== 'pong') return
+  const s = this[STATE]!
+  if (s.pingOutstanding) {
+    s.pingOutstanding = false
+    return
+  }
+  if (s.done) return
+  s.done = true
+  s.limit.unsolicitedPong(this)
+}
+
+function upgraded (this: Conn, transport: Transport): void {
+  const s = this[STATE]!
+  s.ws = webSocketOf(transport, s.limit.shapes)
+}
+
 export class OutboundLimit {
-  constructor (private readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, private readonly shapes: TransportShapes) {}
+  constructor (readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {
-    engine.on('connection', (conn: EngineSocket) => { this.#watch(conn) })
+    // Each event name a connection listens to grows its listener dictionary: "flush" is taken
+    // from the server (engine.io emits it there too), "upgrade" only off WebSocket.
+    engine.on('flush', flushed)
+    engine.on('connection', (conn: Conn) => {
+      const ws = webSocketOf(conn.transport as unknown as Transport, this.shapes)
+      conn[STATE] = new Outbound(this, ws)
+      conn.on('packetCreate', packetCreated)
+      conn.on('packet', packetReceived)
+      if (ws === undefined) conn.on('upgrade', upgraded)
+    })
   }
 
-  #watch (conn: EngineSocket): void {
-    const max = this.maxBytes
-    let queued = 0
-    const shapes = this.shapes
-    let ws: WebSocketLike | undefined = webSocketOf(conn.transport as unknown as Transport, shapes)
-    let pingOutstanding = false
-    let done = false
+  overflowed (conn: EngineSocket, held: number): void {
+    this.report('outbound_buffer', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name, bytes: held, max: this.maxBytes },
+      'slow consumer cut off: more bytes waiting for it than OUTBOUND_BUFFER_MAX_BYTES')
+    cutOff(conn, this.shapes)
+  }
 
-    const onCreate = (packet: Packet): void => {
-      if (packet.type === 'ping') pingOutstanding = true
-      queued += packetSize(packet)
-      if (done) return
-      const held = ws === undefined ? queued : queued + ws.bufferedAmount
-      if (held <= max) return
-      done = true
-      this.report('outbound_buffer', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name, bytes: held, max },
-        'slow consumer cut off: more bytes waiting for it than OUTBOUND_BUFFER_MAX_BYTES')
-      cutOff(conn, shapes)
-    }
-    // The write buffer went to the transport: from here ws's bufferedAmount (or the kernel) has it.
-    const onFlush = (): void => { queued = 0 }
-    const onPacket = (packet: Packet): void => {
-      if (packet.type !== 'pong') return
-      if (pingOutstanding) {
-        pingOutstanding = false
-        return
-      }
-      if (done) return
-      done = true
-      this.report('unsolicited_pong', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name },
-        'connection cut off: a pong that answered no ping')
-      // After engine.io has handled this pong, so that its close also clears the timer the pong re-armed.
-      process.nextTick(() => { cutOff(conn, shapes) })
-    }
-    conn.on('packetCreate', onCreate)
-    conn.on('flush', onFlush)
-    conn.on('packet', onPacket)
-    conn.on('upgrade', (transport: Transport) => { ws = webSocketOf(transport, shapes) })
+  unsolicitedPong (conn: EngineSocket): void {
+    this.report('unsolicited_pong', { sid: connectionId(conn), address: this.address(conn), transport: conn.transport.name },
+      'connection cut off: a pong that answered no ping')
+    // After engine.io has handled this pong, so that its close also clears the timer the pong re-armed.
+    process.nextTick(cutOff, conn, this.shapes)
   }
 }

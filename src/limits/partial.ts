@@ -10,7 +10,35 @@ import { heldBytes } from '../internals/ws.js'
 import { cutOff, webSocketOf, type TransportShapes, type WebSocketLike } from './outbound.js'
 import type { LimitReport } from './report.js'
 
-interface Watched { ws: WebSocketLike, packets: number, seen: number, since: number }
+/** Where a connection's state hangs on its engine.io socket. */
+const STATE: unique symbol = Symbol('socketgate.partialMessages')
+type Conn = EngineSocket & { [STATE]?: Watched }
+
+/**
+ * One connection's watch. The listeners below are shared by every connection (they find this
+ * object on the socket they are called on), so a connection costs this object and a property,
+ * not three closures, their context and a `once` wrapper. `ws` is set while on WebSocket.
+ */
+class Watched {
+  ws: WebSocketLike | undefined = undefined
+  packets = 0
+  seen = 0
+  since = 0
+  constructor (readonly owner: PartialMessages) {}
+}
+
+function packetReceived (this: Conn): void {
+  this[STATE]!.packets++
+}
+
+function transportReady (this: Conn, transport: { name: string }): void {
+  const w = this[STATE]!
+  w.owner.watch(this, w, transport)
+}
+
+function closed (this: Conn): void {
+  this[STATE]!.owner.forget(this)
+}
 
 export class PartialMessages {
   readonly #conns = new Map<EngineSocket, Watched>()
@@ -19,20 +47,33 @@ export class PartialMessages {
   constructor (private readonly timeoutMs: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, private readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {
-    engine.on('connection', (conn: EngineSocket) => {
-      const watch = (transport: { name: string }): void => {
-        const ws = webSocketOf(transport, this.shapes)
-        if (!ws) return
-        const w: Watched = { ws, packets: 0, seen: 0, since: 0 }
-        this.#conns.set(conn, w)
-        conn.on('packet', () => { w.packets++ })
-      }
-      watch(conn.transport as unknown as { name: string })
-      conn.on('upgrade', watch)
-      conn.once('close', () => { this.#conns.delete(conn) })
+    engine.on('connection', (conn: Conn) => {
+      const w = new Watched(this)
+      conn[STATE] = w
+      this.watch(conn, w, conn.transport as unknown as { name: string })
+      // A connection already on WebSocket has no upgrade to wait for (and no "upgrade" listener
+      // to grow its listener dictionary).
+      if (w.ws === undefined) conn.on('upgrade', transportReady)
+      // engine.io emits "close" once; a plain listener spares the `once` wrapper.
+      conn.on('close', closed)
     })
     this.#timer = setInterval(() => { this.sweep(Date.now()) }, Math.max(50, this.timeoutMs / 2))
     this.#timer.unref()
+  }
+
+  /** Watches `conn` from now if `transport` is a WebSocket (at the handshake, or after an upgrade). */
+  watch (conn: Conn, w: Watched, transport: { name: string }): void {
+    const ws = webSocketOf(transport, this.shapes)
+    if (!ws) return
+    const first = w.ws === undefined
+    w.ws = ws
+    w.packets = w.seen = w.since = 0
+    this.#conns.set(conn, w)
+    if (first) conn.on('packet', packetReceived)
+  }
+
+  forget (conn: EngineSocket): void {
+    this.#conns.delete(conn)
   }
 
   close (): void {

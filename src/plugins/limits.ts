@@ -38,11 +38,14 @@ export default fp<{ config: Config }>(async (app, { config }) => {
   const addressOf = (conn: EngineSocket): string => known.get(conn) ?? requestAddress(conn.request, config.trustProxy)
 
   const engine = app.io.engine
+  // One listener for every connection (it finds the address in `known`), not a closure and a
+  // `once` wrapper per connection; engine.io emits "close" once.
+  function closed (this: EngineSocket): void { addresses.closed(known.get(this)!) }
   engine.on('connection', (conn: EngineSocket) => {
     const address = requestAddress(conn.request, config.trustProxy)
     known.set(conn, address)
     addresses.opened(address)
-    conn.once('close', () => { addresses.closed(address) })
+    conn.on('close', closed)
   })
   new OutboundLimit(config.outboundBufferMaxBytes, report, addressOf, app.internals.engineIo).attach(engine)
   // Without ws's receiver shape (src/internals/ws.ts) WebSocket messages are not bounded; HTTP bodies still are.
