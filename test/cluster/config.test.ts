@@ -1,5 +1,6 @@
 // The scale-out settings: refused at start with the key's name, the URL never echoed back.
 import t from 'tap'
+import { Adapter } from 'socket.io-adapter'
 import { fromEnv, resolveConfig, type ConfigInput } from '../../src/config.js'
 import { ConfigError } from '../../src/errors.js'
 import { startGateway } from '../../src/testing.js'
@@ -18,9 +19,15 @@ t.test('without REDIS_URL the gateway is a single node with the in-memory adapte
   const gw = await startGateway(t)
   t.equal(gw.app.cluster.enabled, false)
   t.same(gw.app.cluster.nodes(), [gw.app.cluster.nodeId])
-  t.equal(gw.io.of('/').adapter.constructor.name, 'Adapter')
+  // In memory: socket.io-adapter's Adapter itself, or with CONNECTION_RECOVERY=auto (the default)
+  // the per-client recovery adapter built on it (src/recovery/local-store.ts); never a cluster one.
+  const adapter = gw.io.of('/').adapter
+  t.ok(adapter instanceof Adapter, `an in-memory adapter (${adapter.constructor.name})`)
+  t.equal(adapter.constructor.name, 'LocalSessionAdapter', 'the per-client recovery adapter, CONNECTION_RECOVERY=auto')
   const ready = await gw.app.inject('/readyz')
   t.same(Object.keys(ready.json().checks), [], 'no redis check')
+  const plain = await startGateway(t, { connectionRecovery: false })
+  t.equal(plain.io.of('/').adapter.constructor.name, 'Adapter', 'CONNECTION_RECOVERY=false: socket.io-adapter\'s own')
 })
 
 t.test('REDIS_URL must be a redis:// or rediss:// URL, and a wrong one is not echoed (it may hold a password)', async (t) => {
