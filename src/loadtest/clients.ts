@@ -28,6 +28,14 @@ export async function until (done: () => boolean, timeoutMs = SETTLE_TIMEOUT_MS)
   while (!done() && performance.now() < end) await sleep(50)
 }
 
+/** Resolves at the socket's first connect, rejects with its first connect_error. */
+export function firstConnect (socket: Socket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve)
+    socket.once('connect_error', reject)
+  })
+}
+
 export interface ConnectOptions {
   /** New connections per second (idle's ramp); unset: as fast as CONNECT_CONCURRENCY allows. */
   perSecond?: number | undefined
@@ -58,10 +66,7 @@ export async function connectClients (ctx: ScenarioContext<unknown>, opts: Conne
       auth: target.token !== undefined ? { token: target.token } : { name: `load-${i}` }
     })
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve)
-        socket.once('connect_error', reject)
-      })
+      await firstConnect(socket)
     } catch (err) {
       socket.close()
       stats.error(`connect ${codeOf(err)}`)

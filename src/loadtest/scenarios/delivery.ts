@@ -8,7 +8,7 @@
 // sessions recovered and not, how long a resume took and how late replayed messages arrived.
 import { io, type Socket } from 'socket.io-client'
 import { option, UsageError } from '../../cli/args.js'
-import { CONNECT_TIMEOUT_MS, sleep, until } from '../clients.js'
+import { CONNECT_TIMEOUT_MS, firstConnect, sleep, until } from '../clients.js'
 import { CutProxy, TAG_PARAM, type CutMode } from '../proxy.js'
 import { defineScenario } from '../scenario.js'
 
@@ -106,10 +106,7 @@ export default defineScenario({
       })
       const t0 = performance.now()
       try {
-        await new Promise<void>((resolve, reject) => {
-          socket.once('connect', resolve)
-          socket.once('connect_error', reject)
-        })
+        await firstConnect(socket)
       } catch (err) {
         socket.close()
         stats.error(`connect ${(err as Error).message}`)
