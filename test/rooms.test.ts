@@ -56,3 +56,21 @@ t.test('a socket cannot be in more than MAX_ROOMS_PER_SOCKET rooms; rejoining on
   t.same(await c.timeout(2000).emitWithAck('room:leave', 'r1'), { ok: true })
   t.same(await c.timeout(2000).emitWithAck('room:join', 'r3'), { ok: true })
 })
+
+t.test('the protocol listeners go on a socket with its first event of each name, beside the application\'s own', async (t) => {
+  const gw = await startGateway(t)
+  const mine: unknown[] = []
+  gw.io.of('/').on('connection', (socket) => {
+    socket.on('message:send', ((payload: unknown) => { mine.push(payload) }) as never)
+  })
+  const client = await connectClient(t, gw)
+  const socket = gw.io.of('/').sockets.get(client.id!)!
+  t.same(['room:join', 'room:leave', 'message:send'].map((e) => socket.listenerCount(e as never)), [0, 0, 1],
+    'a socket that sent nothing has only the application\'s listener')
+  t.match(await client.timeout(2000).emitWithAck('message:send', { content: 'first' }), { ok: true }, 'the first event is answered')
+  t.match(await client.timeout(2000).emitWithAck('message:send', { content: 'second' }), { ok: true })
+  t.same(mine, [{ content: 'first' }, { content: 'second' }], 'the application heard both')
+  t.equal(socket.listenerCount('message:send' as never), 2, 'the protocol\'s listener, once')
+  t.same(await client.timeout(2000).emitWithAck('room:join', 'lobby'), { ok: true })
+  t.equal(socket.listenerCount('room:join' as never), 1)
+})

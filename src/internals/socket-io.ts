@@ -118,16 +118,32 @@ export function emitHook (wrap: (emit: AnyFn) => Emit): (socket: Socket) => void
 /**
  * Like `clientEventHook`, but `gate` decides: an event it answers false for goes no further
  * (no middleware, no listener). The event rate limit refuses through it (src/limits/events.ts),
- * so a refused event costs no middleware run and no tick.
+ * so a refused event costs no middleware run and no tick. One function serves every socket on
+ * the private path, so a socket costs a property, not a closure.
  */
-export function gateClientEvents (socket: Socket, shapes: Pick<SocketIoShapes, 'dispatch'>, gate: (args: unknown[]) => boolean): void {
+export function gateClientEvents (shapes: Pick<SocketIoShapes, 'dispatch'>, gate: (socket: Socket, args: unknown[]) => boolean): (socket: Socket) => void {
   if (!shapes.dispatch) {
-    socket.use((args, next) => { if (gate(args)) next() })
-    return
+    return (socket) => {
+      socket.use((args, next) => { if (gate(socket, args)) next() })
+    }
   }
-  const s = socket as unknown as { dispatch: (args: unknown[]) => void }
-  const dispatch = s.dispatch
-  s.dispatch = function (args) {
-    if (gate(args)) dispatch.call(this, args)
+  type Dispatch = (this: Socket, args: unknown[]) => void
+  // The dispatch the first socket had (Socket.IO's own, or one hook's shared by every socket).
+  let inner: Dispatch | undefined
+  const gated: Dispatch = function (args) {
+    if (gate(this, args)) inner!.call(this, args)
+  }
+  return (socket) => {
+    const s = socket as unknown as { dispatch: Dispatch }
+    inner ??= s.dispatch
+    if (s.dispatch === inner) {
+      s.dispatch = gated
+      return
+    }
+    // A socket whose dispatch differs from the first one's: gated on its own.
+    const before = s.dispatch
+    s.dispatch = function (args) {
+      if (gate(this, args)) before.call(this, args)
+    }
   }
 }

@@ -23,7 +23,28 @@ export interface EventLimitOptions {
 /** The window in which EVENT_RATE_MAX_REFUSED refusals disconnect a socket. */
 export const REFUSAL_WINDOW_MS = 10_000
 
+/** Where a socket's budget hangs on it. */
+const STATE: unique symbol = Symbol('socketgate.eventLimit')
+type Watched = Socket & { [STATE]?: Budget }
+
+/**
+ * One socket's budget. The gate below is one function for every socket (it finds this object
+ * on the socket), so a socket costs this object and a property, not closures and their context.
+ */
+class Budget {
+  /** Buckets of the events EVENT_RATE_LIMITS names, made at each one's first use. */
+  named: Map<string, TokenBucket> | undefined = undefined
+  windowStart: number
+  refusals = 0
+  cut = false
+  constructor (readonly all: TokenBucket | undefined, now: number) {
+    this.windowStart = now
+  }
+}
+
 export class EventLimits {
+  readonly #hook: (socket: Socket) => void
+
   constructor (
     private readonly opts: EventLimitOptions,
     private readonly report: LimitReport,
@@ -33,62 +54,66 @@ export class EventLimits {
     private readonly shapes: { socketIo: Pick<SocketIoShapes, 'dispatch'>, engineIo: TransportShapes },
     /** Told the address of each socket cut off (the per-address cooldown). */
     private readonly cutOffFrom: (address: string) => void = () => {}
-  ) {}
+  ) {
+    this.#hook = gateClientEvents(shapes.socketIo, (socket, packet) => this.#pass(socket as Watched, packet))
+  }
 
   get enabled (): boolean {
     return this.opts.rate > 0 || this.opts.perEvent.size > 0
   }
 
   watch (socket: Socket): void {
-    const { rate, burst, perEvent, maxRefused } = this.opts
-    const start = Date.now()
-    const all = rate > 0 ? new TokenBucket(rate, burst, start) : undefined
-    const named = new Map<string, TokenBucket>()
-    let windowStart = start
-    let refusals = 0
-    let cut = false
+    const now = Date.now()
+    const { rate, burst } = this.opts
+    ;(socket as Watched)[STATE] = new Budget(rate > 0 ? new TokenBucket(rate, burst, now) : undefined, now)
+    this.#hook(socket)
+  }
 
-    const bucketOf = (event: unknown): TokenBucket | undefined => {
-      if (typeof event !== 'string') return undefined
-      let bucket = named.get(event)
-      if (bucket) return bucket
-      const limit = perEvent.get(event)
-      if (!limit) return undefined
-      named.set(event, bucket = new TokenBucket(limit.rate, limit.burst, Date.now()))
-      return bucket
+  #bucketOf (budget: Budget, event: unknown): TokenBucket | undefined {
+    if (typeof event !== 'string') return undefined
+    let bucket = budget.named?.get(event)
+    if (bucket) return bucket
+    const limit = this.opts.perEvent.get(event)
+    if (!limit) return undefined
+    bucket = new TokenBucket(limit.rate, limit.burst, Date.now())
+    ;(budget.named ??= new Map()).set(event, bucket)
+    return bucket
+  }
+
+  /** Whether the event may go on; a refusal is answered, counted, and may cut the socket off. */
+  #pass (socket: Watched, packet: unknown[]): boolean {
+    const budget = socket[STATE]
+    if (budget === undefined) return true
+    const now = Date.now()
+    const { all } = budget
+    const own = this.opts.perEvent.size > 0 ? this.#bucketOf(budget, packet[0]) : undefined
+    const limiting = own ?? all
+    if ((all === undefined || all.take(now)) && (own === undefined || own.take(now))) return true
+    if (budget.cut) return false
+    const last = packet[packet.length - 1]
+    const wait = limiting!.waitMs(now)
+    if (typeof last === 'function') {
+      const error: AckError = {
+        ok: false,
+        error: { code: SocketErrorCode.RateLimited, message: `too many events: ${own ? `"${String(packet[0])}" ` : ''}is over its rate limit; retry in ${wait} ms` }
+      }
+      last(error)
     }
-
-    gateClientEvents(socket, this.shapes.socketIo, (packet) => {
-      const now = Date.now()
-      const own = perEvent.size > 0 ? bucketOf(packet[0]) : undefined
-      const limiting = own ?? all
-      if ((all === undefined || all.take(now)) && (own === undefined || own.take(now))) return true
-      if (cut) return false
-      const last = packet[packet.length - 1]
-      const wait = limiting!.waitMs(now)
-      if (typeof last === 'function') {
-        const error: AckError = {
-          ok: false,
-          error: { code: SocketErrorCode.RateLimited, message: `too many events: ${own ? `"${String(packet[0])}" ` : ''}is over its rate limit; retry in ${wait} ms` }
-        }
-        last(error)
-      }
-      this.refused(socket.nsp.name)
-      this.report('event_rate', { sid: socket.id, nsp: socket.nsp.name, address: this.address(socket) }, 'event refused: over the rate limit')
-      if (now - windowStart > REFUSAL_WINDOW_MS) {
-        windowStart = now
-        refusals = 0
-      }
-      if (++refusals >= maxRefused) {
-        cut = true
-        const address = this.address(socket)
-        this.report('event_rate_disconnect', { sid: socket.id, nsp: socket.nsp.name, address, refusals }, 'socket cut off: kept sending over its rate limit')
-        this.cutOffFrom(address)
-        // The whole connection: the flood arrives on it, whatever the namespace.
-        socket.disconnect(true)
-        cutOff(socket.conn, this.shapes.engineIo)
-      }
-      return false
-    })
+    this.refused(socket.nsp.name)
+    this.report('event_rate', { sid: socket.id, nsp: socket.nsp.name, address: this.address(socket) }, 'event refused: over the rate limit')
+    if (now - budget.windowStart > REFUSAL_WINDOW_MS) {
+      budget.windowStart = now
+      budget.refusals = 0
+    }
+    if (++budget.refusals >= this.opts.maxRefused) {
+      budget.cut = true
+      const address = this.address(socket)
+      this.report('event_rate_disconnect', { sid: socket.id, nsp: socket.nsp.name, address, refusals: budget.refusals }, 'socket cut off: kept sending over its rate limit')
+      this.cutOffFrom(address)
+      // The whole connection: the flood arrives on it, whatever the namespace.
+      socket.disconnect(true)
+      cutOff(socket.conn, this.shapes.engineIo)
+    }
+    return false
   }
 }

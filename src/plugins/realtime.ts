@@ -41,7 +41,7 @@ export default fp<RealtimeOptions>(async (app, { config, authenticate }) => {
     // A drain waits for the acks a client is owed before closing its connection.
     connections.instrument(nsp)
     // The metrics plugin registers after this one: looked up when a refusal happens.
-    serveChat(nsp, config, app.cluster, (event, code) => app.metrics?.rejected(nsp.name, event, code))
+    serveChat(nsp, config, app.cluster, app.internals.socketIo, (event, code) => app.metrics?.rejected(nsp.name, event, code))
     if (config.connectionRecovery !== false) {
       // Socket.IO recovers a session from the offset of the last event its client received, so a
       // client that has received none yet cannot be recovered (socket.io#4888). One event at

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Namespace, Socket } from 'socket.io'
 import type { Config } from '../config.js'
+import { clientEventHook, type SocketIoShapes } from '../internals/socket-io.js'
 import type { Cluster } from '../plugins/cluster.js'
 import { SocketErrorCode } from '../errors.js'
 import type { Ack, AckError, ClientToServerEvents, InterServerEvents, SendMessage, ServerToClientEvents, SocketData } from './events.js'
@@ -73,12 +74,15 @@ function expireAt (socket: GatewaySocket, expSeconds: number): void {
   arm()
 }
 
+/** Node's EventEmitter#listenerCount with its second argument (Node ≥ 18.16), which Socket.IO's typings omit. */
+interface ListenerCount { listenerCount: (event: unknown, listener: unknown) => number }
+
 /** What message:send needs of the cluster: can it take a broadcast now, and did it take this one. */
 export type ChatCluster = Pick<Cluster, 'connected' | 'handoff'>
 /** Told of a refusal no ack carries (a message:send without one), so the metrics count it still. */
 export type Unanswered = (event: string, code: SocketErrorCode) => void
 
-export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster, unanswered: Unanswered = () => {}): void {
+export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatCluster, shapes: Pick<SocketIoShapes, 'dispatch'>, unanswered: Unanswered = () => {}): void {
   const isSocketId = isSocketIdOf(nsp)
   // One listener function per event for every socket of the namespace (Socket.IO calls it with
   // the socket as `this`): a connected socket costs no closures here.
@@ -127,13 +131,23 @@ export function serveChat (nsp: GatewayNamespace, config: Config, cluster: ChatC
     })
   }
 
+  // Each listener goes on a socket with the first event of its name, before the middlewares and
+  // listeners see that event: a socket that never sends one (most sockets of a gateway only
+  // receive) keeps Socket.IO's small listener table (3 more names grow it from 160 to 448 bytes).
+  const listeners = new Map<string, (...args: unknown[]) => void>([
+    ['room:join', joinRoom], ['room:leave', leaveRoom], ['message:send', sendMessage]
+  ])
+  const listenOnFirstUse = clientEventHook(shapes, (socket, args) => {
+    const listener = typeof args[0] === 'string' ? listeners.get(args[0]) : undefined
+    // listenerCount(name, listener): only this listener, whatever the application added.
+    if (listener !== undefined && (socket as unknown as ListenerCount).listenerCount(args[0], listener) === 0) socket.on(args[0] as never, listener as never)
+  })
+
   nsp.on('connection', (socket) => {
     const { user } = socket.data
     if (user.exp !== undefined) expireAt(socket, user.exp)
     // A recovered socket already has its rooms back, and may have left the default one.
     if (!socket.recovered && roomAllowed(user.rooms, config.defaultRoom)) socket.join(config.defaultRoom)
-    socket.on('room:join', joinRoom as never)
-    socket.on('room:leave', leaveRoom as never)
-    socket.on('message:send', sendMessage as never)
+    listenOnFirstUse(socket as unknown as Socket)
   })
 }

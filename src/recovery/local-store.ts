@@ -2,6 +2,9 @@
 // SessionAwareAdapter, with two differences that recovery needs. Its offsets are numbers in
 // order (`<epoch>-<n>`), so "every packet after this offset is still here" is one comparison,
 // and a resume that fails says why (unknown or expired session, offset too old) instead of null.
+// And it keeps a broadcast only while some socket could ask for it later: a connected socket
+// with a pid, or a saved session. With CONNECTION_RECOVERY=auto and no client asking, nothing is
+// kept (upstream keeps every broadcast for maxDisconnectionDuration whoever is connected).
 import { randomBytes } from 'node:crypto'
 import { Adapter, type BroadcastOptions } from 'socket.io-adapter'
 import { NotRecovered, reaches, type Audience, type Packet, type Session } from './types.js'
@@ -24,6 +27,8 @@ export class LocalSessionAdapter extends Adapter implements SessionStore {
   readonly withOffset = new WeakSet<Packet>()
   readonly #sessions = new Map<string, Session & { savedAt: number }>()
   readonly #kept: Kept[] = []
+  /** Connected sockets with a pid: each may resume from any packet sent while it is connected. */
+  readonly #resumable = new Set<string>()
   #head = 0
   #next = 0
   // Offsets from an earlier process never match this one's.
@@ -39,6 +44,8 @@ export class LocalSessionAdapter extends Adapter implements SessionStore {
       const threshold = Date.now() - this.#maxMs
       this.#forget(threshold)
       for (const [pid, session] of this.#sessions) if (session.savedAt < threshold) this.#sessions.delete(pid)
+      // Nobody left who could ask for what is kept.
+      if (this.#resumable.size === 0 && this.#sessions.size === 0) this.#forget(Infinity)
     }, Math.min(60_000, this.#maxMs)).unref()
   }
 
@@ -46,9 +53,28 @@ export class LocalSessionAdapter extends Adapter implements SessionStore {
     clearInterval(this.#sweep)
   }
 
+  /** Broadcasts kept for resumes now. */
+  get buffered (): number {
+    return this.#kept.length - this.#head
+  }
+
+  override addAll (id: string, rooms: Set<string>): void {
+    // Its own room, joined at connect (after CONNECTION_RECOVERY=auto took a plain client's pid).
+    if (rooms.has(id) && (this.nsp.sockets.get(id) as { pid?: string } | undefined)?.pid !== undefined) this.#resumable.add(id)
+    super.addAll(id, rooms)
+  }
+
+  override delAll (id: string): void {
+    // Socket.IO saves the session (persistSession) before this: no packet falls between the two.
+    this.#resumable.delete(id)
+    super.delAll(id)
+  }
+
   override broadcast (packet: Packet, opts: BroadcastOptions): void {
-    // As upstream: events without ack and not volatile are kept, the offset as their last argument.
-    if (packet.type === 2 && packet.id === undefined && opts.flags?.volatile === undefined && packet.data) {
+    // As upstream: events without ack and not volatile are kept, the offset as their last
+    // argument; but only when a socket could ask for them.
+    if (packet.type === 2 && packet.id === undefined && opts.flags?.volatile === undefined && packet.data &&
+      (this.#resumable.size > 0 || this.#sessions.size > 0)) {
       const n = this.#next++
       packet.data.push(`${this.#epoch}-${n}`)
       this.withOffset.add(packet)

@@ -59,10 +59,10 @@ t.test('gateClientEvents sees each event with its ack before any listener, and c
       const seen: unknown[][] = []
       const heard: string[] = []
       gw.io.of('/').on('connection', (socket) => {
-        gateClientEvents(socket, { dispatch }, (args) => {
+        gateClientEvents({ dispatch }, (_socket, args) => {
           seen.push(args)
           return args[0] !== 'drop'
-        })
+        })(socket)
         socket.on('keep' as never, (() => { heard.push('keep') }) as never)
         socket.on('drop' as never, (() => { heard.push('drop') }) as never)
       })

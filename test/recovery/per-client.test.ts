@@ -87,3 +87,31 @@ t.test('clustered (REDIS_URL), a broadcast from another node reaches a plain cli
   const own = args(await sender.next((p) => p.includes('from node a')))
   t.equal(own.length, 2, 'the plain sender on node A gets its own broadcast without the offset too')
 })
+
+t.test('the single node keeps a broadcast for resumes only while a client could ask for it', async (t) => {
+  const gw = await startGateway(t)
+  const nsp = gw.io.of('/')
+  const kept = (): number => (nsp.adapter as unknown as { buffered: number }).buffered
+  const broadcast = (n: number): void => { nsp.to('chat-general').emit('message:new', { n } as never) }
+
+  const plain = await rawWebSocket(t, gw.url)
+  await plain.send('0')
+  await plain.next()
+  broadcast(1)
+  await plain.next(EVENT)
+  t.equal(kept(), 0, 'no client asked for recovery: nothing kept')
+
+  const asking = await rawWebSocket(t, gw.url)
+  await asking.send('0{"recovery":true}')
+  await asking.next()
+  await asking.next(EVENT)
+  broadcast(2)
+  await asking.next(EVENT)
+  t.equal(kept(), 2, 'one client asked: its session:ready and the broadcast are kept')
+
+  asking.close()
+  await waitFor('the asking socket gone', () => nsp.sockets.size === 1 ? true : undefined)
+  broadcast(3)
+  await plain.next((p) => p.includes('"n":3'))
+  t.equal(kept(), 3, 'its session is saved: what it misses is kept for its resume')
+})
