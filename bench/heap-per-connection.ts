@@ -4,8 +4,9 @@
 // bench/sockets.ts), waits, measures again: KB per connection = growth / N. Variants alternate,
 // the first of each round alternating too; prints every run, then medians and their ratio.
 // SNAPSHOT=<dir> also writes heap snapshots of each server before and after its clients connect
-// (<variant>-<round>-0 and -<connections>; bench/heap-diff.ts compares them).
-//   [ROUNDS=3] [SNAPSHOT=/tmp/heap] node --import tsx bench/heap-per-connection.ts [connections=5000]
+// (<variant>-<round>-0 and -<connections>; bench/heap-diff.ts compares them). SEND=<event>: each
+// client sends that event once after connecting (bench/sockets.ts), for sockets that have talked.
+//   [ROUNDS=3] [SNAPSHOT=/tmp/heap] [SEND=room:join] node --import tsx bench/heap-per-connection.ts [connections=5000]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -98,7 +99,7 @@ const plain = median(results.plain.map((r) => r.heapKb))
 const gateway = median(results.gateway.map((r) => r.heapKb))
 const plainRss = median(results.plain.map((r) => r.rssKb))
 const gatewayRss = median(results.gateway.map((r) => r.rssKb))
-process.stdout.write(`\n${connections} idle WebSocket connections, median of ${rounds}:\n`)
+process.stdout.write(`\n${connections} idle WebSocket connections${process.env.SEND ? `, each having sent "${process.env.SEND}" once` : ''}, median of ${rounds}:\n`)
 process.stdout.write(`heap: plain Socket.IO ${plain.toFixed(2)} KB/conn, socketgate ${gateway.toFixed(2)} KB/conn, ratio ${(gateway / plain).toFixed(3)}\n`)
 process.stdout.write(`rss:  plain Socket.IO ${plainRss.toFixed(2)} KB/conn, socketgate ${gatewayRss.toFixed(2)} KB/conn, ratio ${(gatewayRss / plainRss).toFixed(3)}\n`)
 process.exit(0)

@@ -1,11 +1,14 @@
 // Holds many idle Socket.IO connections open with raw engine.io WebSocket clients (much lighter
 // than socket.io-client): each connects to "/", then only answers heartbeats. On "open <n>" (a
-// line on stdin) it opens more until <n> are connected, then prints "OPEN <n>".
-//   node --import tsx bench/sockets.ts <port>
+// line on stdin) it opens more until <n> are connected, then prints "OPEN <n>". SEND=<event>:
+// each sends that event once (no argument, no ack) right after connecting, as a socket that has
+// talked once (socketgate then holds its event budget and that event's protocol listener).
+//   [SEND=room:join] node --import tsx bench/sockets.ts <port>
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
 
 const port = Number(process.argv[2])
+const send = process.env.SEND
 const open: WebSocket[] = []
 
 function connect (): Promise<WebSocket> {
@@ -14,7 +17,10 @@ function connect (): Promise<WebSocket> {
     ws.on('message', (data) => {
       const text = data.toString()
       if (text.startsWith('0{')) ws.send('40')
-      else if (text.startsWith('40{')) resolve(ws)
+      else if (text.startsWith('40{')) {
+        if (send !== undefined) ws.send(`42${JSON.stringify([send])}`)
+        resolve(ws)
+      }
       else if (text === '2') ws.send('3')
     })
     ws.once('error', reject)

@@ -28,8 +28,9 @@ const STATE: unique symbol = Symbol('socketgate.eventLimit')
 type Watched = Socket & { [STATE]?: Budget }
 
 /**
- * One socket's budget. The gate below is one function for every socket (it finds this object
- * on the socket), so a socket costs this object and a property, not closures and their context.
+ * One socket's budget, made at its first event. The gate below is one function for every socket
+ * (it finds this object on the socket), so a socket costs this object and a property once it
+ * sends, and nothing before: most sockets of a gateway only receive.
  */
 class Budget {
   /** Buckets of the events EVENT_RATE_LIMITS names, made at each one's first use. */
@@ -63,10 +64,17 @@ export class EventLimits {
   }
 
   watch (socket: Socket): void {
+    this.#hook(socket)
+  }
+
+  /** A socket's budget, made at its first event: until then a full bucket is all it would hold. */
+  #budgetOf (socket: Watched): Budget {
+    let budget = socket[STATE]
+    if (budget !== undefined) return budget
     const now = Date.now()
     const { rate, burst } = this.opts
-    ;(socket as Watched)[STATE] = new Budget(rate > 0 ? new TokenBucket(rate, burst, now) : undefined, now)
-    this.#hook(socket)
+    budget = socket[STATE] = new Budget(rate > 0 ? new TokenBucket(rate, burst, now) : undefined, now)
+    return budget
   }
 
   #bucketOf (budget: Budget, event: unknown): TokenBucket | undefined {
@@ -82,8 +90,7 @@ export class EventLimits {
 
   /** Whether the event may go on; a refusal is answered, counted, and may cut the socket off. */
   #pass (socket: Watched, packet: unknown[]): boolean {
-    const budget = socket[STATE]
-    if (budget === undefined) return true
+    const budget = this.#budgetOf(socket)
     const now = Date.now()
     const { all } = budget
     const own = this.opts.perEvent.size > 0 ? this.#bucketOf(budget, packet[0]) : undefined
