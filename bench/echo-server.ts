@@ -1,5 +1,6 @@
 // One echo server for the benchmark: plain Socket.IO, or socketgate with metrics on or off, all
-// with the same handler (ack the payload back). Prints "READY <port>" once listening and, on
+// with the same handler (ack the payload back; with FANOUT=1 for bench/fanout.ts, another that
+// broadcasts it to the whole namespace, then acks). Prints "READY <port>" once listening and, on
 // SIGTERM, "CPU {…}": the CPU time it used per ack since SIGUSR2 (bench/instructions.ts), and
 // per ack while it was loaded, user and system apart (bench/run.ts).
 //
@@ -27,6 +28,13 @@ const echo = (socket: Socket): void => {
   socket.on('echo', (data: unknown, ack: (d: unknown) => void) => {
     acks++
     if (typeof ack === 'function') ack(data)
+  })
+  // bench/fanout.ts (FANOUT=1): one broadcast to every socket of the namespace, then the ack.
+  if (process.env.FANOUT !== '1') return
+  socket.on('fanout', (data: unknown, ack: () => void) => {
+    acks++
+    socket.nsp.emit('fanout', data)
+    if (typeof ack === 'function') ack()
   })
 }
 
