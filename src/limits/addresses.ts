@@ -47,7 +47,7 @@ export class AddressLimits {
       if (this.#buckets.size >= SWEEP_AT) this.#sweep(now)
       this.#buckets.set(address, bucket = new TokenBucket(handshakeRate, handshakeBurst, now))
     }
-    if (bucket.take(now)) return undefined
+    if (bucket.take(() => now)) return undefined
     const wait = bucket.waitMs(now)
     this.report('ip_handshake_rate', { address, rate: handshakeRate, burst: handshakeBurst }, 'handshake refused: too many new connections from one address')
     return `too many new connections from your address: at most ${handshakeRate} a second (IP_HANDSHAKE_RATE); retry in ${wait} ms`

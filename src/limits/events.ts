@@ -91,12 +91,12 @@ export class EventLimits {
   /** Whether the event may go on; a refusal is answered, counted, and may cut the socket off. */
   #pass (socket: Watched, packet: unknown[]): boolean {
     const budget = this.#budgetOf(socket)
-    const now = Date.now()
     const { all } = budget
     const own = this.opts.perEvent.size > 0 ? this.#bucketOf(budget, packet[0]) : undefined
     const limiting = own ?? all
-    if ((all === undefined || all.take(now)) && (own === undefined || own.take(now))) return true
+    if ((all === undefined || all.take()) && (own === undefined || own.take())) return true
     if (budget.cut) return false
+    const now = Date.now()
     const last = packet[packet.length - 1]
     const wait = limiting!.waitMs(now)
     if (typeof last === 'function') {

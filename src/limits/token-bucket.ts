@@ -10,11 +10,15 @@ export class TokenBucket {
     this.#at = now
   }
 
-  /** Takes one token; false when there is none (nothing is taken then). */
-  take (now: number): boolean {
+  /**
+   * Takes one token; false when there is none (nothing is taken then). `now` is read only when
+   * the bucket must be refilled first: the clock is not read for every event of a busy socket.
+   */
+  take (now: () => number = Date.now): boolean {
     if (this.#tokens < 1) {
-      this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#at) * this.rate / 1000)
-      this.#at = now
+      const at = now()
+      this.#tokens = Math.min(this.burst, this.#tokens + (at - this.#at) * this.rate / 1000)
+      this.#at = at
       if (this.#tokens < 1) return false
     }
     this.#tokens--
