@@ -77,8 +77,9 @@ function flushed (conn: Conn): void {
 }
 
 function packetReceived (this: Conn, packet: Packet): void {
-  if (packet.type !== 'pong') return
   const s = this[STATE]!
+  s.limit.received?.(this)
+  if (packet.type !== 'pong') return
   if (s.pingOutstanding) {
     s.pingOutstanding = false
     return
@@ -94,6 +95,13 @@ function upgraded (this: Conn, transport: Transport): void {
 }
 
 export class OutboundLimit {
+  /**
+   * Told of every packet a connection receives, from this limit's own "packet" listener: the
+   * partial-message watch counts there, so a connection has one such listener, not two (each
+   * more makes engine.io's emit copy the listener array for every packet).
+   */
+  received: ((conn: EngineSocket) => void) | undefined = undefined
+
   constructor (readonly maxBytes: number, private readonly report: LimitReport, private readonly address: (conn: EngineSocket) => string, readonly shapes: TransportShapes) {}
 
   attach (engine: EngineServer): void {

@@ -27,8 +27,10 @@ class Watched {
   constructor (readonly owner: PartialMessages) {}
 }
 
-function packetReceived (this: Conn): void {
-  this[STATE]!.packets++
+/** A packet `conn` received (OutboundLimit's "packet" listener calls it: see attach). */
+export function packetReceived (conn: EngineSocket): void {
+  const w = (conn as Conn)[STATE]
+  if (w !== undefined) w.packets++
 }
 
 function transportReady (this: Conn, transport: { name: string }): void {
@@ -65,11 +67,9 @@ export class PartialMessages {
   watch (conn: Conn, w: Watched, transport: { name: string }): void {
     const ws = webSocketOf(transport, this.shapes)
     if (!ws) return
-    const first = w.ws === undefined
     w.ws = ws
     w.packets = w.seen = w.since = 0
     this.#conns.set(conn, w)
-    if (first) conn.on('packet', packetReceived)
   }
 
   forget (conn: EngineSocket): void {

@@ -10,7 +10,7 @@ import { HandshakeError, SocketErrorCode } from '../errors.js'
 import { AddressLimits } from '../limits/addresses.js'
 import { jsonFits } from '../limits/json-size.js'
 import { OutboundLimit } from '../limits/outbound.js'
-import { PartialMessages } from '../limits/partial.js'
+import { PartialMessages, packetReceived } from '../limits/partial.js'
 import { limitReporter, type LimitReport } from '../limits/report.js'
 import { requestAddress } from '../realtime/address.js'
 
@@ -47,10 +47,14 @@ export default fp<{ config: Config }>(async (app, { config }) => {
     addresses.opened(address)
     conn.on('close', closed)
   })
-  new OutboundLimit(config.outboundBufferMaxBytes, report, addressOf, app.internals.engineIo).attach(engine)
+  const outbound = new OutboundLimit(config.outboundBufferMaxBytes, report, addressOf, app.internals.engineIo)
+  outbound.attach(engine)
   // Without ws's receiver shape (src/internals/ws.ts) WebSocket messages are not bounded; HTTP bodies still are.
   const partial = new PartialMessages(config.partialMessageTimeoutMs, report, addressOf, app.internals.engineIo)
-  if (app.internals.ws.receiver) partial.attach(engine)
+  if (app.internals.ws.receiver) {
+    partial.attach(engine)
+    outbound.received = packetReceived
+  }
   app.addHook('onClose', async () => { partial.close() })
 
   // A request body (a polling POST, a publish) not received whole within
