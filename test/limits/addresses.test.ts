@@ -96,7 +96,8 @@ t.test('PARTIAL_MESSAGE_TIMEOUT_MS: a WebSocket frame left unfinished is cut off
   const started = Date.now()
   await closed(ws, 3000)
   const took = Date.now() - started
-  t.ok(took >= 250 && took < 1000, `cut off after ${took} ms (timeout 300 ms, swept every 150 ms)`)
+  // The upper bound leaves room for a loaded CI machine; without the bound it would be ws's 30 s or never.
+  t.ok(took >= 250 && took < 2500, `cut off after ${took} ms (timeout 300 ms, swept every 150 ms)`)
   t.equal(await limitCount(gw, 'partial_message'), 1, 'counted as partial_message')
   t.equal(good.ws.readyState, WebSocket.OPEN, 'a client sending whole messages (pongs) stays')
 })
@@ -112,7 +113,7 @@ t.test('PARTIAL_MESSAGE_TIMEOUT_MS: a polling POST whose body never finishes is 
   const started = Date.now()
   await new Promise((resolve) => req.once('close', resolve))
   const took = Date.now() - started
-  t.ok(took >= 250 && took < 1000, `the connection is closed after ${took} ms`)
+  t.ok(took >= 250 && took < 2500, `the connection is closed after ${took} ms (timeout 300 ms)`)
   t.equal(await limitCount(gw, 'partial_message'), 1, 'counted as partial_message')
   req.destroy()
 })
