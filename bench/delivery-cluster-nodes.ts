@@ -124,7 +124,7 @@ export class BenchCluster {
     }, 30_000)
   }
 
-  /** The sockets connected to each live node ("node-a.1 150, node-b.1 150"); socketgate only. */
+  /** " (sockets: node-a.1 150, node-b.1 150)": the sockets on each live node; socketgate only. */
   async sockets (): Promise<string> {
     if (this.#opts.kind === 'plain') return ''
     const counts = await Promise.all(this.#slots.map(async (_s, i) => {
@@ -132,7 +132,7 @@ export class BenchCluster {
       const line = page.split('\n').find((l) => l.startsWith('socketgate_sockets_connected{namespace="/"}'))
       return `${this.nodeId(i)} ${line?.split(' ').at(-1) ?? '—'}`
     }))
-    return counts.join(', ')
+    return ` (sockets: ${counts.join(', ')})`
   }
 
   async #end (i: number, signal: NodeJS.Signals): Promise<void> {
@@ -145,13 +145,13 @@ export class BenchCluster {
 
   /** SIGKILL node `i`: no drain, no goodbye to Redis. */
   async kill (i: number, since: number): Promise<void> {
-    this.note(`SIGKILL ${this.nodeId(i)} (sockets: ${await this.sockets()})`, since)
+    this.note(`SIGKILL ${this.nodeId(i)}${await this.sockets()}`, since)
     await this.#end(i, 'SIGKILL')
   }
 
   /** SIGTERM node `i` and wait until it exited (socketgate drains: DRAIN_WINDOW_MS, 10 s by default). */
   async drain (i: number, since: number): Promise<void> {
-    this.note(`SIGTERM ${this.nodeId(i)} (sockets: ${await this.sockets()})`, since)
+    this.note(`SIGTERM ${this.nodeId(i)}${await this.sockets()}`, since)
     await this.#end(i, 'SIGTERM')
     this.note(`${this.nodeId(i)} exited`, since)
   }
