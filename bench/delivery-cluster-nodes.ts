@@ -29,7 +29,9 @@ export class BenchCluster {
   readonly #teardowns: Array<() => unknown> = []
   readonly #slots: Slot[] = []
   readonly #started = performance.now()
-  /** What happened, with seconds since the cluster started: faults, exits, restarts. */
+  #origin = 0
+  #watch?: NodeJS.Timeout
+  /** What happened, with seconds since `markOrigin()`: faults, exits, restarts, HAProxy's view. */
   readonly events: Array<{ at: number, what: string }> = []
   #redisUrl = ''
   #prefix = uniquePrefix()
@@ -59,6 +61,17 @@ export class BenchCluster {
     await Promise.all(this.#slots.map((_s, i) => this.#spawn(i)))
     await Promise.all(this.#slots.map((_s, i) => this.ready(i, this.#opts.nodes)))
     this.lb = await startHaproxy(t, this.#slots)
+    // HAProxy's log lines carry no time: note each server going DOWN or UP as it appears.
+    let seen = 0
+    this.#watch = setInterval(() => {
+      const lines = this.lb.output().split('\n')
+      for (const line of lines.slice(seen, -1)) {
+        const change = /gateways\/(\S+) is (DOWN|UP)/.exec(line)
+        if (change) this.note(`HAProxy: ${change[1]} ${change[2]}${change[2] === 'DOWN' ? ` (${/reason: ([^,]+)/.exec(line)?.[1] ?? ''})` : ''}`)
+        if (line.includes('has no server available')) this.note('HAProxy: no server available')
+      }
+      seen = Math.max(seen, lines.length - 1)
+    }, 100)
   }
 
   /** Milliseconds since the cluster started. */
@@ -66,8 +79,13 @@ export class BenchCluster {
     return performance.now() - this.#started
   }
 
-  note (what: string, since = 0): void {
-    this.events.push({ at: (this.clock - since) / 1000, what })
+  /** From now on, events are timed from here (the first publish). */
+  markOrigin (): void {
+    this.#origin = this.clock
+  }
+
+  note (what: string): void {
+    this.events.push({ at: (this.clock - this.#origin) / 1000, what })
   }
 
   nodeId (i: number): string {
@@ -124,14 +142,18 @@ export class BenchCluster {
     }, 30_000)
   }
 
+  /** The sum of a socketgate node's series `name` (any labels), undefined if it did not answer. */
+  async #metric (i: number, name: string): Promise<number | undefined> {
+    const page = await fetch(this.url(i) + '/metrics').then(async (r) => r.text(), () => undefined)
+    if (page === undefined) return undefined
+    return page.split('\n').filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0)
+  }
+
   /** " (sockets: node-a.1 150, node-b.1 150)": the sockets on each live node; socketgate only. */
   async sockets (): Promise<string> {
     if (this.#opts.kind === 'plain') return ''
-    const counts = await Promise.all(this.#slots.map(async (_s, i) => {
-      const page = await fetch(this.url(i) + '/metrics').then(async (r) => r.text(), () => '')
-      const line = page.split('\n').find((l) => l.startsWith('socketgate_sockets_connected{namespace="/"}'))
-      return `${this.nodeId(i)} ${line?.split(' ').at(-1) ?? '—'}`
-    }))
+    const counts = await Promise.all(this.#slots.map(async (_s, i) => `${this.nodeId(i)} ${await this.#metric(i, 'socketgate_sockets_connected') ?? '—'}`))
     return ` (sockets: ${counts.join(', ')})`
   }
 
@@ -144,35 +166,50 @@ export class BenchCluster {
   }
 
   /** SIGKILL node `i`: no drain, no goodbye to Redis. */
-  async kill (i: number, since: number): Promise<void> {
-    this.note(`SIGKILL ${this.nodeId(i)}${await this.sockets()}`, since)
+  async kill (i: number): Promise<void> {
+    this.note(`SIGKILL ${this.nodeId(i)}${await this.sockets()}`)
     await this.#end(i, 'SIGKILL')
   }
 
-  /** SIGTERM node `i` and wait until it exited (socketgate drains: DRAIN_WINDOW_MS, 10 s by default). */
-  async drain (i: number, since: number): Promise<void> {
-    this.note(`SIGTERM ${this.nodeId(i)}${await this.sockets()}`, since)
-    await this.#end(i, 'SIGTERM')
-    this.note(`${this.nodeId(i)} exited`, since)
+  /**
+   * SIGTERM node `i` and wait until it exited (socketgate drains: DRAIN_WINDOW_MS, 10 s by
+   * default), noting the handshakes it refused meanwhile (403 while draining: those clients
+   * back off and try again, through HAProxy, which sends them elsewhere once its check saw it).
+   */
+  async drain (i: number): Promise<void> {
+    this.note(`SIGTERM ${this.nodeId(i)}${await this.sockets()}`)
+    const refusals = 'socketgate_engine_handshake_errors_total'
+    const before = this.#opts.kind === 'socketgate' ? await this.#metric(i, refusals) : undefined
+    let last = before
+    const ended = this.#end(i, 'SIGTERM')
+    let exited = false
+    void ended.then(() => { exited = true })
+    while (before !== undefined && !exited) {
+      // The highest read: while the node closes, its page may still answer without the series.
+      last = Math.max(last!, await this.#metric(i, refusals) ?? 0)
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 250))])
+    }
+    await ended
+    this.note(`${this.nodeId(i)} exited${before !== undefined ? `, having refused ${last! - before} handshakes while draining` : ''}`)
   }
 
   /** Starts node `i` again (a new process, a new node id) and waits until it is ready. */
-  async restart (i: number, since: number): Promise<void> {
+  async restart (i: number): Promise<void> {
     await this.#spawn(i)
     await this.ready(i)
-    this.note(`${this.nodeId(i)} started and ready`, since)
+    this.note(`${this.nodeId(i)} started and ready`)
   }
 
   /** Waits until HAProxy's check has taken node `i` back (no server line DOWN without an UP after it). */
-  async inRotation (i: number, since: number): Promise<void> {
+  async inRotation (i: number): Promise<void> {
     const name = this.#slots[i]!.name
     const count = (state: string): number => this.lb.output().split(`gateways/${name} is ${state}`).length - 1
     await waitFor(`HAProxy to take ${name} back`, () => count('UP') >= count('DOWN') ? true : undefined, 10_000)
-    this.note(`HAProxy has ${name} in rotation`, since)
   }
 
   /** Ends every process, nodes first; safe to call twice. */
   async stop (): Promise<void> {
+    clearInterval(this.#watch)
     await Promise.all(this.#slots.map((_s, i) => this.#end(i, 'SIGKILL')))
     for (const fn of this.#teardowns.splice(0).reverse()) await fn()
   }

@@ -42,24 +42,24 @@ const command = `NODES=${NODES} FAULTS=${FAULTS.join(',')} CUTS=${CUTS.join(',')
 
 type Fault = 'none' | 'kill' | 'rolling'
 
-/** Runs `fault` on `cluster`; `from` is the cluster's clock at the first publish. */
-async function inject (cluster: BenchCluster, fault: Fault, from: number): Promise<void> {
-  const runMs = Number(seconds) * 1000
-  const at = async (share: number): Promise<void> => { await sleep(Math.max(0, from + share * runMs - cluster.clock)) }
+/** Runs `fault` on `cluster`, from its first publish (`markOrigin()` was just called). */
+async function inject (cluster: BenchCluster, fault: Fault): Promise<void> {
+  const from = cluster.clock
+  const at = async (share: number): Promise<void> => { await sleep(Math.max(0, from + share * Number(seconds) * 1000 - cluster.clock)) }
   if (fault === 'kill') {
     await at(1 / 3)
-    await cluster.kill(0, from)
+    await cluster.kill(0)
     await at(2 / 3)
-    await cluster.restart(0, from)
-    await cluster.inRotation(0, from)
+    await cluster.restart(0)
+    await cluster.inRotation(0)
   } else if (fault === 'rolling') {
     await sleep(1000)
     for (let i = 0; i < NODES; i++) {
-      await cluster.drain(i, from)
-      await cluster.restart(i, from)
-      await cluster.inRotation(i, from)
+      await cluster.drain(i)
+      await cluster.restart(i)
+      await cluster.inRotation(i)
     }
-    cluster.note('rolling restart done', from)
+    cluster.note('rolling restart done')
   }
 }
 
@@ -77,6 +77,17 @@ function withPhases (scenario: AnyScenario, onPhase: (phase: Phase) => void): An
   }
 }
 
+/** Where the long resumes were: the share over 3 s, and the seconds whose resumes' p99 passed 3 s. */
+function slowResumes (report: LoadtestReport<DeliveryReport>): string {
+  const resume = report.latency.resume
+  if (resume === undefined || resume.count === 0) return 'no resume'
+  const over = report.distribution.resume?.find(([, ms]) => ms > 3000)
+  const start = report.timeline.filter((s) => s.phase === 'connecting').at(-1)?.t ?? 0
+  const seconds = report.timeline.filter((s) => (s.latency.resume?.p99 ?? 0) > 3000)
+    .map((s) => `t+${Math.round(s.t - start)} s: ${(s.latency.resume!.p99 / 1000).toFixed(1)} s`)
+  return `${resume.count} resumes, p90 ${Math.round(resume.p90!)} ms, max ${Math.round(resume.max!)} ms; over 3 s: ${over === undefined ? 'none' : `under ${(100 - over[0]).toFixed(1)} %, p99 of the second ending at ${seconds.join(', ') || '—'}`}`
+}
+
 let current: BenchCluster | undefined
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => { void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
@@ -92,26 +103,24 @@ async function once (kind: ServerKind, fault: Fault, cut: 'clean' | 'half-open')
       '--cut-every', cutEvery, '--cut', cut, '--publish-rate', '5'])
     if (args === 'help') throw new Error('help')
     let faults: Promise<void> = Promise.resolve()
-    let from = 0
     const scenario = withPhases(args.scenario, (phase) => {
       if (phase === 'sending') {
-        from = cluster.clock
-        faults = inject(cluster, fault, from).catch((err: Error) => { cluster.note(`fault failed: ${err.message}`, from) })
+        cluster.markOrigin()
+        faults = inject(cluster, fault).catch((err: Error) => { cluster.note(`fault failed: ${err.message}`) })
       } else if (phase === 'settling') {
-        cluster.note('last publish sent', from)
+        cluster.note('last publish sent')
       } else if (phase === 'done') {
-        cluster.note('every client got every message, or the settle time ran out: clients closed', from)
+        cluster.note('every client got every message, or the settle time ran out: clients closed')
       }
     })
     const report = await runLoadtest({ scenario, target: args.target, options: args.options }) as LoadtestReport<DeliveryReport>
     await faults
-    const lb = cluster.lb.output().split('\n').filter((l) => /is (DOWN|UP)|no server available/.test(l)).map((l) => l.replace(/^.*?(Server|backend)/, '$1'))
     return {
       row: markdownRow([kind, `${NODES}, ${fault}`, cut, ...deliveryCells(report)]),
       notes: [
         `${kind}, ${fault}, ${cut} (logs in ${dir}; load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}):`,
         ...cluster.events.map((e) => `  t+${e.at.toFixed(1)} s ${e.what}`),
-        ...lb.map((l) => `  HAProxy: ${l}`),
+        `  ${slowResumes(report)}`,
         ...report.problems.map((p) => `  problem: ${p}`)
       ]
     }
