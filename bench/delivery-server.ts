@@ -3,8 +3,13 @@
 // Socket.IO 4.8 with connection state recovery on (the anchor), with the two things the delivery
 // scenario uses: a `room:join` event acked `{ ok: true }`, and POST /api/v1/publish
 // `{ namespace, room, event, data }`. Heartbeat from PING_INTERVAL_MS / PING_TIMEOUT_MS (5000).
-// With REDIS_URL (socketgate only) it is one node of a cluster. Prints "listening <port>".
+// With REDIS_URL it is one node of a cluster (bench/delivery-cluster.ts): socketgate's own, or
+// plain Socket.IO on @socket.io/redis-streams-adapter, upstream's adapter that restores sessions
+// across nodes, with a GET /readyz for HAProxy's check and, on SIGTERM, every connection closed
+// at the transport (clients reconnect elsewhere) before exiting. Prints "listening <port>".
 import { createServer } from 'node:http'
+import { createClient } from '@redis/client'
+import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { Server } from 'socket.io'
 import { loadGateway } from './gateway.js'
 
@@ -16,14 +21,25 @@ let listening: number
 
 if (kind === 'plain') {
   const http = createServer()
-  const io = new Server(http, { pingInterval, pingTimeout, connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: true } })
+  let adapter = {}
+  if (process.env.REDIS_URL) {
+    const redis = createClient({ url: process.env.REDIS_URL })
+    await redis.connect()
+    adapter = { adapter: createAdapter(redis, { streamName: `${process.env.REDIS_KEY_PREFIX ?? 'bench-delivery'}:stream` }) }
+  }
+  const io = new Server(http, { pingInterval, pingTimeout, connectionStateRecovery: { maxDisconnectionDuration: 120_000, skipMiddlewares: true }, ...adapter })
   io.on('connection', (socket) => {
     socket.on('room:join', (room: string, ack: (a: unknown) => void) => {
       void socket.join(room)
       ack({ ok: true })
     })
   })
+  let stopping = false
   http.on('request', (req, res) => {
+    if (req.method === 'GET' && req.url === '/readyz') {
+      res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' }).end(`{"status":"${stopping ? 'draining' : 'ready'}"}`)
+      return
+    }
     if (req.method !== 'POST' || req.url !== '/api/v1/publish') return
     let body = ''
     req.on('data', (chunk: Buffer) => { body += chunk.toString() })
@@ -35,10 +51,18 @@ if (kind === 'plain') {
   })
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', () => resolve()))
   listening = (http.address() as { port: number }).port
+  process.on('SIGTERM', () => {
+    // Upstream has no drain: close every connection at the transport (a Socket.IO disconnect
+    // would stop the clients from reconnecting), which makes the adapter save each session to
+    // Redis, and give those writes a second.
+    stopping = true
+    io.engine.close()
+    setTimeout(() => process.exit(0), 1000).unref()
+  })
 } else {
   const { createGateway } = await loadGateway()
   const gw = await createGateway({
-    logLevel: 'warn',
+    logLevel: process.env.LOG_LEVEL === 'info' ? 'info' : 'warn',
     adminUi: false,
     demoPage: false,
     publishApiKey: process.env.PUBLISH_API_KEY ?? 'delivery-bench-key-0123456789',
@@ -51,4 +75,3 @@ if (kind === 'plain') {
   process.on('SIGTERM', () => { void gw.drain().then(() => gw.close()).then(() => process.exit(0)) })
 }
 process.stdout.write(`listening ${listening}\n`)
-if (kind === 'plain') process.on('SIGTERM', () => { process.exit(0) })

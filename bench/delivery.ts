@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline'
 import { parseLoadtestArgs } from '../src/cli/loadtest.js'
 import { runLoadtest, type LoadtestReport } from '../src/loadtest/run.js'
 import type { DeliveryReport } from '../src/loadtest/scenarios/delivery.js'
+import { DELIVERY_COLUMNS, deliveryCells, markdownRow } from './delivery-row.js'
 import { buildGateway } from './gateway.js'
 
 const [clients = '300', seconds = '30', cutEvery = '10'] = process.argv.slice(2)
@@ -31,10 +32,7 @@ async function server (kind: 'socketgate' | 'plain'): Promise<{ url: string, chi
 }
 
 function row (kind: string, cut: string, r: LoadtestReport<DeliveryReport>): string {
-  const d = r.result
-  const p = (name: string, q: 'p50' | 'p99'): string => r.latency[name]?.[q] === null || r.latency[name] === undefined ? '—' : Math.round(r.latency[name]![q]!).toString()
-  const errors = Object.entries(r.errors).map(([k, n]) => `${k} × ${n}`).join('; ') || '—'
-  return `| ${kind} | ${cut} | ${d.clients} | ${d.published} | ${d.deliveredPercent.toFixed(2)} % | ${d.duplicates} | ${d.cuts} | ${d.recovered} / ${d.notRecovered} | ${p('resume', 'p50')} / ${p('resume', 'p99')} | ${p('replay', 'p50')} / ${p('replay', 'p99')} | ${r.generator.cpu.toFixed(2)} | ${errors} |`
+  return markdownRow([kind, cut, ...deliveryCells(r)])
 }
 
 buildGateway()
@@ -56,7 +54,7 @@ for (const cut of ['clean', 'half-open'] as const) {
 process.stdout.write([
   `${new Date().toISOString()}: node --import tsx bench/delivery.ts ${clients} ${seconds} ${cutEvery}`,
   `load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (2 cores)`,
-  '| server | cut | clients | messages | delivered | duplicates | cuts | recovered / not | resume p50 / p99 ms | replay p50 / p99 ms | generator cores | errors |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  markdownRow(['server', 'cut', ...DELIVERY_COLUMNS]),
+  markdownRow(['server', 'cut', ...DELIVERY_COLUMNS].map(() => '---')),
   ...rows
 ].join('\n') + '\n')

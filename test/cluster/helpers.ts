@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SHARED_REDIS = 'redis://127.0.0.1:6379'
 export const API_KEY = 'cluster-test-key-0123456789'
 
-type Teardown = { teardown: (fn: () => unknown) => void }
+export type Teardown = { teardown: (fn: () => unknown) => void }
 
 /** A key prefix no other test uses, so tests sharing the Redis on 6379 never see each other. */
 export const uniquePrefix = (): string => `sgtest-${randomBytes(4).toString('hex')}`
@@ -227,7 +227,11 @@ export async function startRedis (t: Teardown): Promise<Redis> {
   }
 }
 
-export interface LoadBalancer { url: string }
+export interface LoadBalancer {
+  url: string
+  /** What it logged so far (HAProxy: servers going DOWN and UP). */
+  output: () => string
+}
 
 /**
  * A deploy/ template as a test runs it: the lines between each `# <name>:start` and `# <name>:end`
@@ -284,11 +288,11 @@ async function startProxy (t: Teardown, spec: ProxySpec): Promise<LoadBalancer> 
     socket.once('connect', () => { socket.destroy(); resolve(true) })
     socket.once('error', () => resolve(undefined))
   }), 5000)
-  return { url: `http://127.0.0.1:${port}` }
+  return { url: `http://127.0.0.1:${port}`, output: () => output }
 }
 
 /** HAProxy from deploy/haproxy.cfg, with `nodes` as its upstreams. */
-export function startHaproxy (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+export function startHaproxy (t: Teardown, nodes: ReadonlyArray<Pick<Node, 'name' | 'port'>>): Promise<LoadBalancer> {
   return startProxy(t, {
     bin: 'haproxy',
     template: 'haproxy.cfg',
@@ -302,7 +306,7 @@ export function startHaproxy (t: Teardown, nodes: Node[]): Promise<LoadBalancer>
  * nginx from deploy/nginx.conf, with `nodes` as its upstreams: in the foreground, logging errors
  * to stderr, its pid and temp files in its directory (`-p`), so it needs no privileges.
  */
-export function startNginx (t: Teardown, nodes: Node[]): Promise<LoadBalancer> {
+export function startNginx (t: Teardown, nodes: ReadonlyArray<Pick<Node, 'port'>>): Promise<LoadBalancer> {
   return startProxy(t, {
     bin: 'nginx',
     template: 'nginx.conf',

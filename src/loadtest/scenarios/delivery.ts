@@ -76,7 +76,10 @@ export default defineScenario({
         auth: { ...(target.token !== undefined ? { token: target.token } : { name: `delivery-${i}` }), ...(options['no-recovery'] ? {} : { recovery: true }) }
       })
       const m: Member = { socket, got: new Set() }
-      let replaying = false
+      // A resume's replay reaches the client before the CONNECT reply (the server writes it
+      // first); socket.io-client buffers those events and hands them over just before it emits
+      // `connect`. So a replayed event is one that arrives between a reconnection and `connect`.
+      let reconnecting = false
       socket.on(DELIVERY_EVENT, (data: { run?: string, n?: number, at?: number }) => {
         if (data?.run !== run || typeof data.n !== 'number') return
         if (m.got.has(data.n)) {
@@ -88,17 +91,18 @@ export default defineScenario({
         stats.count('delivered')
         const late = Date.now() - (data.at ?? Date.now())
         stats.latency('delivery', late)
-        if (replaying) stats.latency('replay', late)
+        if (reconnecting && socket.recovered) stats.latency('replay', late)
       })
-      socket.on('disconnect', () => { m.disconnectedAt = Date.now() })
+      socket.on('disconnect', () => {
+        m.disconnectedAt = Date.now()
+        reconnecting = true
+      })
       socket.on('connect', () => {
+        reconnecting = false
         if (m.disconnectedAt === undefined) return
         if (socket.recovered) {
           stats.count('recovered')
           stats.latency('resume', Date.now() - m.disconnectedAt)
-          // socket.io-client hands over the replayed events right after this listener.
-          replaying = true
-          setImmediate(() => { replaying = false })
         } else {
           stats.count('not recovered')
           void join(m)
