@@ -1,4 +1,5 @@
 // Fan-out: one broadcast to every socket of the namespace, as fast as the server takes them.
+// PLAIN=plain-fresh compares against plain Socket.IO just started instead (echo-server.ts).
 // N raw WebSocket receivers (bench/sockets.ts, reading everything) and one sender that keeps
 // WINDOW `fanout` events with an ack in flight; the server (bench/echo-server.ts with FANOUT=1)
 // broadcasts each to the namespace and acks. Plain Socket.IO after an idle GC against socketgate
@@ -7,7 +8,7 @@
 // Prints per run: broadcasts/s, deliveries/s (broadcasts × receivers) and the server's CPU time
 // per delivery over the counted window (user + system): with the receivers sharing one core,
 // deliveries/s may be the receivers' limit, CPU per delivery is the server's own cost.
-//   [ROUNDS=3] [WINDOW=4] [ADMIN_MODE=operator] node --import tsx bench/fanout.ts [receivers=2000] [seconds=10]
+//   [ROUNDS=3] [WINDOW=4] [PLAIN=plain|plain-fresh] [ADMIN_MODE=operator] node --import tsx bench/fanout.ts [receivers=2000] [seconds=10]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { loadavg } from 'node:os'
@@ -83,8 +84,10 @@ async function sender (port: number): Promise<{ stop: () => void, acked: () => n
 
 interface Run { broadcastsPerS: number, deliveriesPerS: number, usPerDelivery: number }
 
+const plainVariant = process.env.PLAIN ?? 'plain'
+
 async function run (variant: 'plain' | 'on'): Promise<Run> {
-  const server = start('0', [...SERVER_FLAGS], 'echo-server.ts', [variant], { FANOUT: '1', ...(variant === 'on' ? { ADMIN_MODE: process.env.ADMIN_MODE ?? 'operator' } : {}) })
+  const server = start('0', [...SERVER_FLAGS], 'echo-server.ts', [variant === 'plain' ? plainVariant : variant], { FANOUT: '1', ...(variant === 'on' ? { ADMIN_MODE: process.env.ADMIN_MODE ?? 'operator' } : {}) })
   const port = Number(await server.line('READY'))
   const crowd = start('1', [], 'sockets.ts', [String(port)])
   try {
@@ -127,7 +130,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const m = (v: 'plain' | 'on', k: keyof Run): number => median(results[v].map((r) => r[k]))
-process.stdout.write(`\n${receivers} receivers, window ${window}, ${seconds} s counted, median of ${rounds} (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}):\n`)
+process.stdout.write(`\n${receivers} receivers, window ${window}, against ${plainVariant}, ${seconds} s counted, median of ${rounds} (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')}):\n`)
 process.stdout.write(`deliveries/s: plain ${Math.round(m('plain', 'deliveriesPerS'))}, socketgate ${Math.round(m('on', 'deliveriesPerS'))}, ratio ${(m('on', 'deliveriesPerS') / m('plain', 'deliveriesPerS')).toFixed(3)}\n`)
 process.stdout.write(`server CPU per delivery: plain ${m('plain', 'usPerDelivery').toFixed(3)} µs, socketgate ${m('on', 'usPerDelivery').toFixed(3)} µs, ratio ${(m('on', 'usPerDelivery') / m('plain', 'usPerDelivery')).toFixed(3)}\n`)
 process.exit(0)
