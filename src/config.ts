@@ -242,7 +242,7 @@ export const ConfigSchema = Type.Object({
     expected: 'an integer from 0 to 1000000 (events a second; 0: no limit)',
     description: 'Events one socket may send a second, on average; over it an event is refused with SG_RATE_LIMITED'
   }),
-  eventBurst: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 200 }), {
+  eventBurst: setting(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }), {
     env: 'EVENT_BURST',
     expected: 'an integer from 1 to 1000000 (events)',
     description: 'Events one socket may send at once above EVENT_RATE (the token bucket\'s size)'
