@@ -9,45 +9,18 @@
 // per delivery over the counted window (user + system): with the receivers sharing one core,
 // deliveries/s may be the receivers' limit, CPU per delivery is the server's own cost.
 //   [ROUNDS=3] [WINDOW=4] [PLAIN=plain|plain-fresh] [ADMIN_MODE=operator] node --import tsx bench/fanout.ts [receivers=2000] [seconds=10]
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { loadavg } from 'node:os'
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { buildGateway } from './gateway.js'
+import { startPinned } from './pinned.js'
 import { SERVER_FLAGS } from './server-flags.js'
 
 const [receivers = 2000, seconds = 10] = process.argv.slice(2).map(Number)
 const rounds = Number(process.env.ROUNDS ?? 3)
 const window = Number(process.env.WINDOW ?? 4)
 const WARM_UP_MS = 3000
-const children = new Set<ChildProcess>()
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL') })
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1))
-
-interface Proc { child: ChildProcess, line: (prefix: string) => Promise<string> }
-
-function start (core: string, flags: string[], script: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn('taskset', ['-c', core, process.execPath, ...flags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  const waiting: Array<{ prefix: string, resolve: (rest: string) => void }> = []
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    const i = waiting.findIndex((w) => l.startsWith(w.prefix + ' '))
-    if (i < 0) return
-    const [w] = waiting.splice(i, 1)
-    w!.resolve(l.slice(w!.prefix.length + 1))
-  })
-  return {
-    child,
-    line: (prefix) => new Promise((resolve, reject) => {
-      waiting.push({ prefix, resolve: (rest) => { resolve(rest.trim()) } })
-      child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before "${prefix}"`)))
-    })
-  }
-}
 
 /** The sender: a raw Socket.IO client keeping `window` fanout events in flight until `stop()`. */
 async function sender (port: number): Promise<{ stop: () => void, acked: () => number }> {
@@ -87,9 +60,9 @@ interface Run { broadcastsPerS: number, deliveriesPerS: number, usPerDelivery: n
 const plainVariant = process.env.PLAIN ?? 'plain'
 
 async function run (variant: 'plain' | 'on'): Promise<Run> {
-  const server = start('0', [...SERVER_FLAGS], 'echo-server.ts', [variant === 'plain' ? plainVariant : variant], { FANOUT: '1', ...(variant === 'on' ? { ADMIN_MODE: process.env.ADMIN_MODE ?? 'operator' } : {}) })
+  const server = startPinned('0', [...SERVER_FLAGS], 'echo-server.ts', [variant === 'plain' ? plainVariant : variant], { FANOUT: '1', ...(variant === 'on' ? { ADMIN_MODE: process.env.ADMIN_MODE ?? 'operator' } : {}) })
   const port = Number(await server.line('READY'))
-  const crowd = start('1', [], 'sockets.ts', [String(port)])
+  const crowd = startPinned('1', [], 'sockets.ts', [String(port)])
   try {
     const opened = crowd.line('OPEN')
     crowd.child.stdin!.write(`open ${receivers}\n`)

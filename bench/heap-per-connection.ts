@@ -7,64 +7,38 @@
 // (<variant>-<round>-0 and -<connections>; bench/heap-diff.ts compares them). SEND=<event>: each
 // client sends that event once after connecting (bench/sockets.ts), for sockets that have talked.
 //   [ROUNDS=3] [SNAPSHOT=/tmp/heap] [SEND=room:join] node --import tsx bench/heap-per-connection.ts [connections=5000]
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildGateway } from './gateway.js'
+import { startPinned, type Pinned } from './pinned.js'
 import { SERVER_FLAGS } from './server-flags.js'
 
 const connections = Number(process.argv[2] ?? 5000)
 const rounds = Number(process.env.ROUNDS ?? 3)
 const snapshotDir = process.env.SNAPSHOT
-const children = new Set<ChildProcess>()
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL') })
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1))
 
-interface Proc { child: ChildProcess, line: (prefix: string) => Promise<string> }
-
-function start (core: string, flags: string[], script: string, args: string[]): Proc {
-  const child = spawn('taskset', ['-c', core, process.execPath, ...flags, '--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-  children.add(child)
-  child.once('exit', () => children.delete(child))
-  const waiting: Array<{ prefix: string, resolve: (rest: string) => void }> = []
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    const i = waiting.findIndex((w) => l.startsWith(w.prefix + ' '))
-    if (i < 0) return
-    const [w] = waiting.splice(i, 1)
-    w!.resolve(l.slice(w!.prefix.length + 1))
-  })
-  return {
-    child,
-    line: (prefix) => new Promise((resolve, reject) => {
-      waiting.push({ prefix, resolve: (rest) => { resolve(rest.trim()) } })
-      child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before "${prefix}"`)))
-    })
-  }
-}
-
-async function stop (p: Proc): Promise<void> {
+async function stop (p: Pinned): Promise<void> {
   if (p.child.exitCode !== null) return
   const exited = new Promise((resolve) => p.child.once('exit', resolve))
   p.child.kill('SIGKILL')
   await exited
 }
 
-async function heap (server: Proc): Promise<{ heap: number, rss: number }> {
+async function heap (server: Pinned): Promise<{ heap: number, rss: number }> {
   const reply = server.line('HEAP')
   server.child.stdin!.write('heap\n')
   const [h, r] = (await reply).split(' ').map(Number)
   return { heap: h!, rss: r! }
 }
 
-async function snapshot (server: Proc, file: string): Promise<void> {
+async function snapshot (server: Pinned, file: string): Promise<void> {
   const written = server.line('SNAPSHOT')
   server.child.stdin!.write(`snapshot ${file}\n`)
   await written
 }
 
 async function run (variant: 'plain' | 'gateway', round: number): Promise<{ heapKb: number, rssKb: number }> {
-  const server = start('0', [...SERVER_FLAGS, '--expose-gc'], 'heap-server.ts', [variant])
-  const clients = start('1', [], 'sockets.ts', [await server.line('READY')])
+  const server = startPinned('0', [...SERVER_FLAGS, '--expose-gc'], 'heap-server.ts', [variant])
+  const clients = startPinned('1', [], 'sockets.ts', [await server.line('READY')])
   try {
     await sleep(500)
     const before = await heap(server)
